@@ -1,0 +1,43 @@
+"""Button data: compact, versioned strings such as ``v1:cat:12:noise``.
+
+State lives in the database; a button only names an action and the row it is about, so a
+stale or crafted button is checked against the database like any other request.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+VERSION = "v1"
+MAX_BYTES = 64  # Telegram's limit on callback_data
+
+ACTIONS = {"cat", "skip", "cancel", "claim"}
+
+
+@dataclass(frozen=True)
+class ButtonPress:
+    action: str
+    row_id: int
+    argument: str = ""
+
+
+def encode(action: str, row_id: int, argument: str = "") -> str:
+    """Button data for ``action`` on row ``row_id``; raises if it would exceed 64 bytes."""
+    if action not in ACTIONS:
+        raise ValueError(f"unknown button action {action!r}")
+    data = f"{VERSION}:{action}:{row_id}" + (f":{argument}" if argument else "")
+    if len(data.encode()) > MAX_BYTES:
+        raise ValueError(f"button data over {MAX_BYTES} bytes: {data!r}")
+    return data
+
+
+def decode(data: str | None) -> ButtonPress | None:
+    """The press a button's data stands for, or None for anything malformed or unknown."""
+    if not data or len(data.encode()) > MAX_BYTES:
+        return None
+    parts = data.split(":")
+    if len(parts) not in (3, 4) or parts[0] != VERSION or parts[1] not in ACTIONS:
+        return None
+    if not parts[2].isdigit() or len(parts[2]) > 12:
+        return None
+    return ButtonPress(parts[1], int(parts[2]), parts[3] if len(parts) == 4 else "")

@@ -1,0 +1,325 @@
+"""GridDesk configuration: a pydantic model of ``config.yaml``.
+
+The file describes one district: its grids (GeoJSON polygons in WGS-84), the squads that
+cover them, the grid groups where shop owners report, and the report categories. Secrets
+never live in the file: the bot token comes from ``TELEGRAM_BOT_TOKEN``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+TOKEN_ENV = "TELEGRAM_BOT_TOKEN"
+Locale = Literal["zh", "en"]
+LOCALES: tuple[Locale, ...] = ("zh", "en")
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)\s*$")
+_UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_duration(value: object) -> timedelta:
+    """Read ``90s``, ``5m``, ``2h``, ``1d`` (or a number of seconds) as a timedelta."""
+    if isinstance(value, timedelta):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return timedelta(seconds=value)
+    if isinstance(value, str):
+        match = _DURATION.match(value)
+        if match:
+            return timedelta(seconds=float(match.group(1)) * _UNIT_SECONDS[match.group(2)])
+    raise ValueError(f"not a duration: {value!r} (write it like 90s, 5m, 2h or 1d)")
+
+
+Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
+
+
+class Strict(BaseModel):
+    """Base for every section: unknown keys are mistakes, not extensions."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Names(Strict):
+    """A name in both catalog languages."""
+
+    zh: str = Field(min_length=1)
+    en: str = Field(min_length=1)
+
+    def get(self, locale: str) -> str:
+        return self.en if locale == "en" else self.zh
+
+
+class Category(Strict):
+    code: str = Field(pattern=r"^[a-z][a-z0-9_]{0,23}$")
+    name: Names
+
+
+class Grid(Strict):
+    """One grid: an area with one responsible squad.
+
+    ``polygon`` is a GeoJSON Polygon or MultiPolygon geometry (or a Feature holding one);
+    ``geojson_file`` names a file with the same, relative to the config file.
+    """
+
+    id: str = Field(pattern=r"^[A-Za-z0-9_-]{1,32}$")
+    name: Names
+    polygon: dict[str, Any] | None = None
+    geojson_file: str | None = None
+
+    @model_validator(mode="after")
+    def _one_geometry(self) -> Grid:
+        if (self.polygon is None) == (self.geojson_file is None):
+            raise ValueError("give exactly one of polygon or geojson_file")
+        if self.polygon is not None:
+            check_geometry(self.polygon)
+        return self
+
+
+class Member(Strict):
+    telegram_id: int = Field(gt=0)
+    name: str = Field(min_length=1)
+    role: Literal["officer", "lead"] = "officer"
+
+
+class Squad(Strict):
+    id: str = Field(pattern=r"^[A-Za-z0-9_-]{1,32}$")
+    name: Names
+    dispatch_chat_id: int
+    grids: list[str] = Field(min_length=1)
+    members: list[Member] = Field(min_length=1)
+    locale: Locale | None = None
+
+    @field_validator("members")
+    @classmethod
+    def _unique_members(cls, members: list[Member]) -> list[Member]:
+        seen: set[int] = set()
+        for member in members:
+            if member.telegram_id in seen:
+                raise ValueError(f"telegram_id {member.telegram_id} is listed twice")
+            seen.add(member.telegram_id)
+        return members
+
+
+class GridGroup(Strict):
+    """A "城管+商户" chat where shop owners report; ``grids`` are the grids it serves."""
+
+    chat_id: int = Field(lt=0)
+    name: str = Field(min_length=1)
+    grids: list[str] = Field(min_length=1)
+    locale: Locale | None = None
+
+
+class Intake(Strict):
+    report_timeout: Duration = timedelta(minutes=10)
+    max_description_length: int = Field(default=500, ge=20, le=900)
+    max_outside_distance_m: float = Field(default=150.0, ge=0, le=5000)
+
+
+class Outbox(Strict):
+    retry_base: Duration = timedelta(seconds=2)
+    retry_max: Duration = timedelta(minutes=5)
+    max_attempts: int = Field(default=12, ge=1, le=100)
+
+
+class Webhook(Strict):
+    listen: str = "127.0.0.1"
+    port: int = Field(default=8443, gt=0, lt=65536)
+    path: str = "telegram"
+
+
+class TelegramSettings(Strict):
+    base_url: str | None = None
+    base_file_url: str | None = None
+    webhook: Webhook = Webhook()
+
+
+class Database(Strict):
+    path: str = "griddesk.db"
+
+
+class District(Strict):
+    name: Names
+
+
+class Settings(Strict):
+    """The whole ``config.yaml``."""
+
+    district: District
+    timezone: str = "Asia/Shanghai"
+    locale: Locale = "zh"
+    database: Database = Database()
+    telegram: TelegramSettings = TelegramSettings()
+    intake: Intake = Intake()
+    outbox: Outbox = Outbox()
+    categories: list[Category] = Field(min_length=1)
+    grids: list[Grid] = Field(min_length=1)
+    squads: list[Squad] = Field(min_length=1)
+    grid_groups: list[GridGroup] = Field(default_factory=list)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (e.g. Asia/Shanghai)") from None
+        return value
+
+    @model_validator(mode="after")
+    def _cross_references(self) -> Settings:
+        _unique("categories", [c.code for c in self.categories])
+        _unique("grids", [g.id for g in self.grids])
+        _unique("squads", [s.id for s in self.squads])
+        _unique("grid_groups", [g.chat_id for g in self.grid_groups])
+        grid_ids = {g.id for g in self.grids}
+        owner: dict[str, str] = {}
+        for squad in self.squads:
+            for grid_id in squad.grids:
+                if grid_id not in grid_ids:
+                    raise ValueError(f"squad {squad.id!r} covers unknown grid {grid_id!r}")
+                if grid_id in owner:
+                    raise ValueError(
+                        f"grid {grid_id!r} is covered by both {owner[grid_id]!r} and {squad.id!r}"
+                    )
+                owner[grid_id] = squad.id
+        uncovered = sorted(grid_ids - owner.keys())
+        if uncovered:
+            raise ValueError(f"no squad covers grid(s) {', '.join(uncovered)}")
+        squad_chats = {s.dispatch_chat_id for s in self.squads}
+        for group in self.grid_groups:
+            for grid_id in group.grids:
+                if grid_id not in grid_ids:
+                    raise ValueError(f"grid group {group.chat_id} names unknown grid {grid_id!r}")
+            if group.chat_id in squad_chats:
+                raise ValueError(f"chat {group.chat_id} is both a grid group and a squad chat")
+        return self
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+def _unique(section: str, keys: list[Any]) -> None:
+    seen: set[Any] = set()
+    for key in keys:
+        if key in seen:
+            raise ValueError(f"{section}: {key!r} appears twice")
+        seen.add(key)
+
+
+def check_geometry(geometry: dict[str, Any]) -> None:
+    """Raise ValueError unless ``geometry`` is a GeoJSON (Multi)Polygon in WGS-84 degrees."""
+    if geometry.get("type") == "Feature":
+        geometry = geometry.get("geometry") or {}
+    kind = geometry.get("type")
+    coords = geometry.get("coordinates")
+    if kind == "Polygon":
+        polygons = [coords]
+    elif kind == "MultiPolygon" and isinstance(coords, list):
+        polygons = coords
+    else:
+        raise ValueError("polygon must be a GeoJSON Polygon or MultiPolygon")
+    for polygon in polygons:
+        if not isinstance(polygon, list) or not polygon:
+            raise ValueError("a polygon needs at least one ring")
+        for ring in polygon:
+            if not isinstance(ring, list) or len(ring) < 4:
+                raise ValueError("each ring needs at least 4 [longitude, latitude] positions")
+            for position in ring:
+                if not (isinstance(position, list) and len(position) >= 2):
+                    raise ValueError("a position is [longitude, latitude]")
+                lon, lat = position[0], position[1]
+                if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+                    raise ValueError(f"position {position} is not WGS-84 [longitude, latitude]")
+            if ring[0][:2] != ring[-1][:2]:
+                raise ValueError("a ring must end where it starts")
+
+
+class ConfigError(Exception):
+    """A config file that cannot be used; the message names the file and the field path."""
+
+
+def format_location(loc: tuple[int | str, ...]) -> str:
+    """Render pydantic's error location as ``squads[1].members[0].telegram_id``."""
+    path = ""
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        else:
+            path += f".{part}" if path else str(part)
+    return path
+
+
+def load_settings(path: str | Path) -> Settings:
+    """Read and validate a config file, resolving ``geojson_file`` grids.
+
+    Raises ConfigError with one line per problem, each naming the file and field path.
+    """
+    path = Path(path)
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: the top level must be a mapping of settings")
+    problems = _inline_geojson_files(raw, path.parent)
+    if problems:
+        raise ConfigError("\n".join(f"{path}: {p}" for p in problems))
+    try:
+        return Settings.model_validate(raw)
+    except ValidationError as exc:
+        lines = []
+        for error in exc.errors():
+            where = format_location(error["loc"]) or "(top level)"
+            message = error["msg"].removeprefix("Value error, ")
+            lines.append(f"{path}: {where}: {message}")
+        raise ConfigError("\n".join(lines)) from None
+
+
+def _inline_geojson_files(raw: dict[str, Any], base: Path) -> list[str]:
+    """Replace each grid's ``geojson_file`` with the geometry it holds; return problems."""
+    problems: list[str] = []
+    grids = raw.get("grids")
+    if not isinstance(grids, list):
+        return problems
+    for index, grid in enumerate(grids):
+        if not isinstance(grid, dict) or not grid.get("geojson_file"):
+            continue
+        file = base / str(grid["geojson_file"])
+        try:
+            data = json.loads(file.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            problems.append(f"grids[{index}].geojson_file: cannot read {file}: {exc}")
+            continue
+        if data.get("type") == "FeatureCollection":
+            features = data.get("features") or []
+            data = features[0] if len(features) == 1 else {}
+        grid["polygon"] = data
+        del grid["geojson_file"]
+    return problems
+
+
+def bot_token() -> SecretStr | None:
+    """The bot token from the environment, or None when it is not set."""
+    value = os.environ.get(TOKEN_ENV, "").strip()
+    return SecretStr(value) if value else None

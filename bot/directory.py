@@ -1,0 +1,67 @@
+"""The district as the bot sees it: grids, squads, grid groups, categories, people."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from bot.config import Category, Grid, GridGroup, Member, Settings, Squad
+from bot.routing import GridIndex, Placement
+
+
+@dataclass(frozen=True)
+class Membership:
+    squad: Squad
+    member: Member
+
+
+class Directory:
+    """Look-ups over the validated config, built once at start-up."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.grids: dict[str, Grid] = {grid.id: grid for grid in settings.grids}
+        self.squads: dict[str, Squad] = {squad.id: squad for squad in settings.squads}
+        self.squad_of_grid: dict[str, Squad] = {
+            grid_id: squad for squad in settings.squads for grid_id in squad.grids
+        }
+        self.groups: dict[int, GridGroup] = {g.chat_id: g for g in settings.grid_groups}
+        self.squad_chats: dict[int, Squad] = {s.dispatch_chat_id: s for s in settings.squads}
+        self.categories: dict[str, Category] = {c.code: c for c in settings.categories}
+        self.memberships: dict[int, list[Membership]] = {}
+        for squad in settings.squads:
+            for member in squad.members:
+                self.memberships.setdefault(member.telegram_id, []).append(
+                    Membership(squad, member)
+                )
+        geometries: list[tuple[str, dict[str, Any]]] = []
+        for grid in settings.grids:
+            assert grid.polygon is not None  # load_settings resolves geojson_file
+            geometries.append((grid.id, grid.polygon))
+        self.index = GridIndex(geometries)
+
+    def is_configured_chat(self, chat_id: int) -> bool:
+        return chat_id in self.groups or chat_id in self.squad_chats
+
+    def group_locale(self, chat_id: int) -> str:
+        group = self.groups.get(chat_id)
+        if group is not None and group.locale:
+            return group.locale
+        return self.settings.locale
+
+    def squad_locale(self, squad: Squad) -> str:
+        return squad.locale or self.settings.locale
+
+    def place(self, latitude: float, longitude: float) -> Placement | None:
+        """The grid for a reported point, within the configured tolerance outside grids."""
+        return self.index.locate(latitude, longitude, self.settings.intake.max_outside_distance_m)
+
+    def nearest(self, latitude: float, longitude: float) -> Placement | None:
+        return self.index.nearest(latitude, longitude)
+
+    def grid_name(self, grid_id: str, locale: str) -> str:
+        return self.grids[grid_id].name.get(locale)
+
+    def category_name(self, code: str, locale: str) -> str:
+        category = self.categories.get(code)
+        return category.name.get(locale) if category else code

@@ -1,0 +1,153 @@
+"""The outbox: every message the bot means to send, written before it is sent."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from storage.schema import outbox
+
+PENDING, SENT, FAILED, SUPERSEDED = "pending", "sent", "failed", "superseded"
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    id: int
+    chat_id: int
+    kind: str
+    payload: dict[str, Any]
+    purpose: str
+    ticket_id: int | None
+    reply_to_outbox_id: int | None
+    reply_to_message_id: int | None
+    target_outbox_id: int | None
+    status: str
+    attempts: int
+    next_attempt_at: datetime
+    created_at: datetime
+    sent_at: datetime | None
+    message_id: int | None
+    last_error: str | None
+
+
+def _item(row: Any) -> OutboxItem:
+    values = dict(row._mapping)
+    values["payload"] = json.loads(values["payload"])
+    return OutboxItem(**values)
+
+
+async def enqueue(
+    conn: AsyncConnection,
+    *,
+    chat_id: int,
+    kind: str,
+    payload: dict[str, Any],
+    purpose: str,
+    now: datetime,
+    ticket_id: int | None = None,
+    reply_to_outbox_id: int | None = None,
+    reply_to_message_id: int | None = None,
+    target_outbox_id: int | None = None,
+) -> int:
+    """Write one message to send; an edit replaces any older unsent edit of its target."""
+    if target_outbox_id is not None:
+        await conn.execute(
+            update(outbox)
+            .where(outbox.c.target_outbox_id == target_outbox_id, outbox.c.status == PENDING)
+            .values(status=SUPERSEDED)
+        )
+    result = await conn.execute(
+        insert(outbox).values(
+            chat_id=chat_id,
+            kind=kind,
+            payload=json.dumps(payload, ensure_ascii=False, sort_keys=True),
+            purpose=purpose,
+            ticket_id=ticket_id,
+            reply_to_outbox_id=reply_to_outbox_id,
+            reply_to_message_id=reply_to_message_id,
+            target_outbox_id=target_outbox_id,
+            status=PENDING,
+            attempts=0,
+            next_attempt_at=now,
+            created_at=now,
+        )
+    )
+    return int(result.inserted_primary_key[0])
+
+
+async def get_item(conn: AsyncConnection, item_id: int) -> OutboxItem | None:
+    row = (await conn.execute(select(outbox).where(outbox.c.id == item_id))).first()
+    return _item(row) if row else None
+
+
+async def due_items(conn: AsyncConnection, now: datetime, limit: int) -> list[OutboxItem]:
+    """Pending items whose time has come, in the order they were written."""
+    rows = await conn.execute(
+        select(outbox)
+        .where(outbox.c.status == PENDING, outbox.c.next_attempt_at <= now)
+        .order_by(outbox.c.id)
+        .limit(limit)
+    )
+    return [_item(row) for row in rows]
+
+
+async def next_due(conn: AsyncConnection) -> datetime | None:
+    """When the earliest pending item is due, or None when nothing waits."""
+    value = (
+        await conn.execute(
+            select(func.min(outbox.c.next_attempt_at)).where(outbox.c.status == PENDING)
+        )
+    ).scalar()
+    if value is None:
+        return None
+    return outbox.c.next_attempt_at.type.process_result_value(value, None)  # type: ignore[no-any-return]
+
+
+async def items_by_id(conn: AsyncConnection, ids: set[int]) -> dict[int, OutboxItem]:
+    if not ids:
+        return {}
+    rows = await conn.execute(select(outbox).where(outbox.c.id.in_(ids)))
+    return {row.id: _item(row) for row in rows}
+
+
+async def mark_sent(
+    conn: AsyncConnection, item_id: int, at: datetime, message_id: int | None
+) -> None:
+    await conn.execute(
+        update(outbox)
+        .where(outbox.c.id == item_id)
+        .values(status=SENT, sent_at=at, message_id=message_id, attempts=outbox.c.attempts + 1)
+    )
+
+
+async def mark_retry(
+    conn: AsyncConnection, item_id: int, next_attempt_at: datetime, error: str
+) -> None:
+    await conn.execute(
+        update(outbox)
+        .where(outbox.c.id == item_id)
+        .values(next_attempt_at=next_attempt_at, last_error=error, attempts=outbox.c.attempts + 1)
+    )
+
+
+async def mark_failed(conn: AsyncConnection, item_id: int, error: str) -> None:
+    await conn.execute(
+        update(outbox)
+        .where(outbox.c.id == item_id)
+        .values(status=FAILED, last_error=error, attempts=outbox.c.attempts + 1)
+    )
+
+
+async def repoint(conn: AsyncConnection, item_id: int, message_id: int) -> None:
+    """Make later edits of ``item_id`` aim at a re-posted message."""
+    await conn.execute(update(outbox).where(outbox.c.id == item_id).values(message_id=message_id))
+
+
+async def count_by_status(conn: AsyncConnection) -> dict[str, int]:
+    rows = await conn.execute(select(outbox.c.status, func.count()).group_by(outbox.c.status))
+    return {status: count for status, count in rows}

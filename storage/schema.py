@@ -1,0 +1,162 @@
+"""The tables, as SQLAlchemy Core metadata.
+
+This is the shape the queries are written against; the migrations under
+``storage/migrations`` are what creates it, and a test checks that the two agree.
+Times are stored as UTC unix seconds (REAL), so that range queries and the digest's
+arithmetic stay cheap on a million rows.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Dialect,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Table,
+    Text,
+    TypeDecorator,
+    text,
+)
+
+
+class UtcTime(TypeDecorator[datetime]):
+    """An aware datetime stored as UTC unix seconds."""
+
+    impl = Float
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> float | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are not stored: pass an aware UTC time")
+        return value.timestamp()
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return datetime.fromtimestamp(float(value), UTC)
+
+
+metadata = MetaData()
+
+# Open drafts are the reports a person is still filling in (location, category, details).
+DRAFT_OPEN_STAGES = ("location", "category", "details")
+
+report_drafts = Table(
+    "report_drafts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("trigger_key", Text, nullable=False, unique=True),
+    Column("chat_id", Integer, nullable=False),
+    Column("user_id", Integer, nullable=False),
+    Column("user_name", Text, nullable=False),
+    Column("username", Text),
+    Column("user_locale", Text, nullable=False),
+    Column("group_chat_id", Integer, nullable=False),
+    Column("private", Boolean, nullable=False),
+    Column("stage", Text, nullable=False),
+    Column("latitude", Float),
+    Column("longitude", Float),
+    Column("venue_title", Text),
+    Column("venue_address", Text),
+    Column("location_message_id", Integer),
+    Column("grid_id", Text),
+    Column("category", Text),
+    Column("description", Text),
+    Column("photo_file_id", Text),
+    Column("prompt_outbox_id", Integer),
+    Column("panel_outbox_id", Integer),
+    Column("created_at", UtcTime, nullable=False),
+    Column("expires_at", UtcTime, nullable=False),
+    Column("ended_at", UtcTime),
+    Index(
+        "one_open_draft_per_person",
+        "chat_id",
+        "user_id",
+        unique=True,
+        sqlite_where=text("stage IN ('location', 'category', 'details')"),
+    ),
+    Index("drafts_by_expiry", "expires_at", sqlite_where=text("ended_at IS NULL")),
+)
+
+tickets = Table(
+    "tickets",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("draft_id", Integer, ForeignKey("report_drafts.id"), nullable=False, unique=True),
+    Column("status", Text, nullable=False),
+    Column("category", Text, nullable=False),
+    Column("grid_id", Text, nullable=False),
+    Column("squad_id", Text, nullable=False),
+    Column("latitude", Float, nullable=False),
+    Column("longitude", Float, nullable=False),
+    Column("venue_title", Text),
+    Column("venue_address", Text),
+    Column("description", Text),
+    Column("photo_file_id", Text),
+    Column("reporter_id", Integer, nullable=False),
+    Column("reporter_name", Text, nullable=False),
+    Column("reporter_username", Text),
+    Column("anonymous", Boolean, nullable=False),
+    Column("group_chat_id", Integer, nullable=False),
+    Column("report_message_id", Integer),
+    Column("locale", Text, nullable=False),
+    Column("card_outbox_id", Integer),
+    Column("group_notice_outbox_id", Integer),
+    Column("reported_at", UtcTime, nullable=False),
+    Column("dispatched_at", UtcTime),
+    Index("tickets_by_squad_status", "squad_id", "status"),
+    Index("tickets_by_reported_at", "reported_at"),
+    sqlite_autoincrement=True,
+)
+
+ticket_events = Table(
+    "ticket_events",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("ticket_id", Integer, ForeignKey("tickets.id"), nullable=False),
+    Column("kind", Text, nullable=False),
+    Column("actor_id", Integer),
+    Column("at", UtcTime, nullable=False),
+    Column("detail", Text, nullable=False, server_default="{}"),
+    Index("events_by_ticket", "ticket_id", "id"),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("chat_id", Integer, nullable=False),
+    Column("kind", Text, nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("purpose", Text, nullable=False),
+    Column("ticket_id", Integer),
+    Column("reply_to_outbox_id", Integer),
+    Column("reply_to_message_id", Integer),
+    Column("target_outbox_id", Integer),
+    Column("status", Text, nullable=False, server_default="pending"),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("next_attempt_at", UtcTime, nullable=False),
+    Column("created_at", UtcTime, nullable=False),
+    Column("sent_at", UtcTime),
+    Column("message_id", Integer),
+    Column("last_error", Text),
+    Index("outbox_due", "next_attempt_at", sqlite_where=text("status = 'pending'")),
+    Index("outbox_by_target", "target_outbox_id"),
+)
+
+hinted_chats = Table(
+    "hinted_chats",
+    metadata,
+    Column("chat_id", Integer, primary_key=True),
+    Column("hinted_at", UtcTime, nullable=False),
+)

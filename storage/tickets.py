@@ -1,0 +1,108 @@
+"""Tickets and their append-only events."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from storage.schema import ticket_events, tickets
+
+
+@dataclass(frozen=True)
+class Ticket:
+    id: int
+    draft_id: int
+    status: str
+    category: str
+    grid_id: str
+    squad_id: str
+    latitude: float
+    longitude: float
+    venue_title: str | None
+    venue_address: str | None
+    description: str | None
+    photo_file_id: str | None
+    reporter_id: int
+    reporter_name: str
+    reporter_username: str | None
+    anonymous: bool
+    group_chat_id: int
+    report_message_id: int | None
+    locale: str
+    card_outbox_id: int | None
+    group_notice_outbox_id: int | None
+    reported_at: datetime
+    dispatched_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Event:
+    id: int
+    ticket_id: int
+    kind: str
+    actor_id: int | None
+    at: datetime
+    detail: dict[str, Any]
+
+
+async def insert_ticket(conn: AsyncConnection, **values: Any) -> int:
+    result = await conn.execute(insert(tickets).values(**values))
+    return int(result.inserted_primary_key[0])
+
+
+async def get_ticket(conn: AsyncConnection, ticket_id: int) -> Ticket | None:
+    row = (await conn.execute(select(tickets).where(tickets.c.id == ticket_id))).first()
+    return Ticket(**row._mapping) if row else None
+
+
+async def ticket_for_draft(conn: AsyncConnection, draft_id: int) -> Ticket | None:
+    row = (await conn.execute(select(tickets).where(tickets.c.draft_id == draft_id))).first()
+    return Ticket(**row._mapping) if row else None
+
+
+async def set_ticket(conn: AsyncConnection, ticket_id: int, **values: Any) -> None:
+    await conn.execute(update(tickets).where(tickets.c.id == ticket_id).values(**values))
+
+
+async def add_event(
+    conn: AsyncConnection,
+    ticket_id: int,
+    kind: str,
+    at: datetime,
+    actor_id: int | None = None,
+    **detail: Any,
+) -> None:
+    """Append one event to a ticket's history; events are never changed afterwards."""
+    await conn.execute(
+        insert(ticket_events).values(
+            ticket_id=ticket_id,
+            kind=kind,
+            actor_id=actor_id,
+            at=at,
+            detail=json.dumps(detail, ensure_ascii=False, sort_keys=True),
+        )
+    )
+
+
+async def events_of(conn: AsyncConnection, ticket_id: int) -> list[Event]:
+    rows = await conn.execute(
+        select(ticket_events)
+        .where(ticket_events.c.ticket_id == ticket_id)
+        .order_by(ticket_events.c.id)
+    )
+    return [
+        Event(
+            id=row.id,
+            ticket_id=row.ticket_id,
+            kind=row.kind,
+            actor_id=row.actor_id,
+            at=row.at,
+            detail=json.loads(row.detail),
+        )
+        for row in rows
+    ]
