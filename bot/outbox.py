@@ -87,6 +87,13 @@ class Outbox:
             target_outbox_id=notice.target_outbox_id,
         )
 
+    async def send(self, notice: Notice) -> int:
+        """Write one notice in a transaction of its own and wake the sender."""
+        async with self.db.transaction() as conn:
+            item_id = await self.put(conn, notice)
+        self.wake()
+        return item_id
+
     def wake(self) -> None:
         """Tell the sender that something new was committed."""
         self._wake.set()

@@ -1,0 +1,15 @@
+"""Telegram handlers: thin adapters from updates to the domain in ``bot``."""
+
+from __future__ import annotations
+
+from handlers import buttons, errors, guards, private, report
+from handlers.context import GridApp
+
+
+def register_all(app: GridApp) -> None:
+    """Register every handler module; guards first, since their groups run before others."""
+    guards.register(app)
+    private.register(app)
+    report.register(app)
+    buttons.register(app)
+    errors.register(app)

@@ -1,0 +1,128 @@
+"""Wires the python-telegram-bot Application: services, handlers, start-up and shut-down."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from telegram import BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeAllPrivateChats
+from telegram.constants import ChatMemberStatus
+from telegram.error import TelegramError
+from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes
+from telegram.request import BaseRequest
+
+import handlers
+from bot.clock import Clock
+from bot.config import LOCALES, Settings
+from bot.i18n import t
+from bot.services import Services
+from handlers.context import SERVICES_KEY, GridApp, GridContext
+from handlers.transport import TelegramTransport
+
+log = logging.getLogger(__name__)
+
+DRAFT_SWEEP = timedelta(seconds=30)
+
+
+def build_application(
+    settings: Settings,
+    token: str,
+    *,
+    clock: Clock | None = None,
+    request: BaseRequest | None = None,
+    updates_request: BaseRequest | None = None,
+    config_dir: Path | None = None,
+    rate_limit: bool = True,
+    run_sender: bool = True,
+) -> GridApp:
+    """The Application for ``settings``; the database opens in ``post_init``.
+
+    ``request`` replaces the HTTP client (tests plug a Bot API stand-in in here).
+    ``run_sender=False`` leaves delivering the outbox to the caller (``outbox.flush``).
+    """
+    services = Services.create(settings, clock, base=config_dir)
+    builder: Any = (
+        ApplicationBuilder()
+        .token(token)
+        .context_types(ContextTypes(context=GridContext))
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+    )
+    if rate_limit:
+        # Retries stay with the outbox (persistent), so the limiter itself never retries.
+        builder = builder.rate_limiter(AIORateLimiter(max_retries=0))
+    if settings.telegram.base_url:
+        builder = builder.base_url(settings.telegram.base_url)
+    if settings.telegram.base_file_url:
+        builder = builder.base_file_url(settings.telegram.base_file_url)
+    if request is not None:
+        builder = builder.request(request)
+    if updates_request is not None:
+        builder = builder.get_updates_request(updates_request)
+    app: GridApp = builder.build()
+    app.bot_data[SERVICES_KEY] = services
+    app.bot_data["griddesk.run_sender"] = run_sender
+    handlers.register_all(app)
+    return app
+
+
+async def _post_init(app: GridApp) -> None:
+    services: Services = app.bot_data[SERVICES_KEY]
+    await services.open(app.bot.username)
+    services.outbox.transport = TelegramTransport(app.bot)
+    if app.bot_data.get("griddesk.run_sender", True):
+        services.outbox.start()
+    if app.job_queue is not None:
+        app.job_queue.run_repeating(
+            _expire_drafts, interval=DRAFT_SWEEP, first=1, name="expire-report-drafts"
+        )
+    await _set_commands(app, services.settings)
+    await _check_rights(app, services)
+
+
+async def _post_shutdown(app: GridApp) -> None:
+    services: Services = app.bot_data[SERVICES_KEY]
+    await services.close()
+
+
+async def _expire_drafts(context: GridContext) -> None:
+    await context.services.intake.expire_due()
+
+
+async def _set_commands(app: GridApp, settings: Settings) -> None:
+    """Publish the command menus, in the district's language and in each catalog language."""
+    try:
+        for language in (None, *LOCALES):
+            locale = language or settings.locale
+            group = [BotCommand(c, t(locale, f"command.{c}")) for c in ("report", "cancel", "help")]
+            private = [
+                BotCommand(c, t(locale, f"command.{c}")) for c in ("whoami", "help", "cancel")
+            ]
+            await app.bot.set_my_commands(group, BotCommandScopeAllGroupChats(), language)
+            await app.bot.set_my_commands(private, BotCommandScopeAllPrivateChats(), language)
+    except TelegramError as exc:
+        log.warning("could not publish the command menu: %s", exc)
+
+
+async def _check_rights(app: GridApp, services: Services) -> None:
+    """Say at start-up what the bot cannot do in its configured chats, not later."""
+    reads_all = bool(app.bot.can_read_all_group_messages)
+    chats = [(g.chat_id, g.name, True) for g in services.settings.grid_groups]
+    chats += [(s.dispatch_chat_id, s.name.zh, False) for s in services.settings.squads]
+    for chat_id, name, is_grid_group in chats:
+        try:
+            member = await app.bot.get_chat_member(chat_id, app.bot.id)
+        except TelegramError as exc:
+            log.warning("chat %s (%s): cannot check the bot's membership: %s", chat_id, name, exc)
+            continue
+        if member.status in (ChatMemberStatus.LEFT, ChatMemberStatus.BANNED):
+            log.warning("chat %s (%s): the bot is not a member; add it to the chat", chat_id, name)
+        elif is_grid_group and not reads_all and member.status != ChatMemberStatus.ADMINISTRATOR:
+            log.info(
+                "chat %s (%s): privacy mode is on and the bot is not an admin: /report works, "
+                "a plain location message is not seen",
+                chat_id,
+                name,
+            )

@@ -1,0 +1,106 @@
+"""A finished report becomes a ticket, routed to its squad's chat as one card."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot import cards, notices
+from bot.directory import Directory
+from bot.notices import Notice
+from bot.outbox import Outbox
+from storage import tickets as ticket_rows
+from storage.drafts import Draft
+from storage.tickets import Ticket
+
+OPEN_STATES = ("dispatched",)
+
+
+async def create_ticket(
+    conn: AsyncConnection,
+    draft: Draft,
+    *,
+    directory: Directory,
+    outbox: Outbox,
+    now: datetime,
+    group_locale: str,
+) -> Ticket:
+    """Save the ticket, its first events, and the card (and, if private, the group notice).
+
+    Runs inside the caller's transaction: either all of it is saved or none.
+    """
+    assert draft.grid_id is not None and draft.category is not None
+    assert draft.latitude is not None and draft.longitude is not None
+    squad = directory.squad_of_grid[draft.grid_id]
+    ticket_id = await ticket_rows.insert_ticket(
+        conn,
+        draft_id=draft.id,
+        status="dispatched",
+        category=draft.category,
+        grid_id=draft.grid_id,
+        squad_id=squad.id,
+        latitude=draft.latitude,
+        longitude=draft.longitude,
+        venue_title=draft.venue_title,
+        venue_address=draft.venue_address,
+        description=draft.description,
+        photo_file_id=draft.photo_file_id,
+        reporter_id=draft.user_id,
+        reporter_name=draft.user_name,
+        reporter_username=draft.username,
+        anonymous=draft.private,
+        group_chat_id=draft.group_chat_id,
+        report_message_id=None if draft.private else draft.location_message_id,
+        locale=group_locale,
+        reported_at=now,
+        dispatched_at=now,
+    )
+    await ticket_rows.add_event(
+        conn, ticket_id, "reported", now, draft.user_id, private=draft.private, draft=draft.id
+    )
+    await ticket_rows.add_event(
+        conn, ticket_id, "dispatched", now, None, squad=squad.id, chat=squad.dispatch_chat_id
+    )
+    ticket = await ticket_rows.get_ticket(conn, ticket_id)
+    assert ticket is not None
+    pin_id = await outbox.put(conn, pin_notice(ticket, squad.dispatch_chat_id))
+    locale = directory.squad_locale(squad)
+    card = card_notice(ticket, directory, locale, squad.dispatch_chat_id, pin_id)
+    updates: dict[str, int] = {"card_outbox_id": await outbox.put(conn, card)}
+    if draft.private:
+        notice = notices.text(
+            draft.group_chat_id,
+            cards.group_receipt(ticket, directory, group_locale),
+            "group_notice",
+            ticket_id=ticket_id,
+        )
+        updates["group_notice_outbox_id"] = await outbox.put(conn, notice)
+    await ticket_rows.set_ticket(conn, ticket_id, **updates)
+    refreshed = await ticket_rows.get_ticket(conn, ticket_id)
+    assert refreshed is not None
+    return refreshed
+
+
+def pin_notice(ticket: Ticket, chat_id: int) -> Notice:
+    """The map pin officers tap to navigate; the card replies to it."""
+    payload: dict[str, object] = {"latitude": ticket.latitude, "longitude": ticket.longitude}
+    if ticket.venue_title:
+        payload |= {"title": ticket.venue_title, "address": ticket.venue_address or ""}
+        return Notice(chat_id, "venue", "card_pin", payload, ticket_id=ticket.id)
+    return Notice(chat_id, "location", "card_pin", payload, ticket_id=ticket.id)
+
+
+def card_notice(
+    ticket: Ticket, directory: Directory, locale: str, chat_id: int, pin_outbox_id: int
+) -> Notice:
+    body = cards.card_text(ticket, directory, locale)
+    markup = cards.card_buttons(ticket, locale)
+    if ticket.photo_file_id:
+        payload = {"photo": ticket.photo_file_id, "caption": body, "markup": markup}
+        return Notice(
+            chat_id, "photo", "card", payload, ticket_id=ticket.id, reply_to_outbox_id=pin_outbox_id
+        )
+    return notices.text(
+        chat_id, body, "card", markup, ticket_id=ticket.id, reply_to_outbox_id=pin_outbox_id
+    )

@@ -1,0 +1,60 @@
+"""The bot's services, built from the config and opened when the application starts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from bot import notices
+from bot.clock import Clock, SystemClock
+from bot.config import Settings
+from bot.directory import Directory
+from bot.i18n import t
+from bot.intake import Intake
+from bot.outbox import Outbox
+from storage import chats
+from storage.database import Database
+
+
+@dataclass
+class Services:
+    settings: Settings
+    directory: Directory
+    clock: Clock
+    db: Database
+    outbox: Outbox
+    intake: Intake
+
+    @classmethod
+    def create(
+        cls, settings: Settings, clock: Clock | None = None, base: Path | None = None
+    ) -> Services:
+        """Wire the services; nothing is opened yet. ``base`` anchors a relative db path."""
+        clock = clock or SystemClock()
+        directory = Directory(settings)
+        path = Path(settings.database.path)
+        if base is not None and not path.is_absolute():
+            path = base / path
+        db = Database(path)
+        outbox = Outbox(db, clock, settings.outbox)
+        intake = Intake(db, directory, outbox, clock)
+        return cls(settings, directory, clock, db, outbox, intake)
+
+    async def open(self, bot_username: str) -> None:
+        """Open (and migrate) the database; the bot's username completes deep links."""
+        await self.db.open()
+        self.intake.bot_username = bot_username
+
+    async def close(self) -> None:
+        await self.outbox.stop()
+        await self.db.close()
+
+    async def hint_unconfigured(self, chat_id: int, *, again: bool) -> bool:
+        """Tell an unknown chat its id once (again when the bot is re-added)."""
+        async with self.db.transaction() as conn:
+            if not await chats.claim_hint(conn, chat_id, self.clock.now(), again):
+                return False
+            body = t(self.settings.locale, "hint.unconfigured", chat_id=chat_id)
+            await self.outbox.put(conn, notices.text(chat_id, body, "hint"))
+        self.outbox.wake()
+        return True

@@ -1,0 +1,42 @@
+"""Inline-button presses: decoded, checked against the database, answered."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import CallbackQueryHandler
+
+from bot import buttons
+from bot.i18n import t
+from bot.people import Answer
+from handlers.context import GridApp, GridContext
+from handlers.parse import person_of
+
+
+async def button_press(update: Update, context: GridContext) -> None:
+    query = update.callback_query
+    if query is None:
+        return
+    answer = await _route(query.data, context, update)
+    await query.answer(answer.text[:200] or None, show_alert=answer.alert)
+
+
+async def _route(data: str | None, context: GridContext, update: Update) -> Answer:
+    locale = context.services.settings.locale
+    press = buttons.decode(data)
+    user = update.effective_user
+    if press is None or user is None:
+        return Answer(t(locale, "button.unknown"), alert=True)
+    person = person_of(user)
+    intake = context.intake
+    match press.action:
+        case "cat":
+            return await intake.choose_category(press.row_id, person, press.argument)
+        case "skip":
+            return await intake.skip_details(press.row_id, person)
+        case "cancel":
+            return await intake.cancel_by_button(press.row_id, person)
+    return Answer(t(locale, "button.claim_unavailable"), alert=True)
+
+
+def register(app: GridApp) -> None:
+    app.add_handler(CallbackQueryHandler(button_press))
