@@ -86,14 +86,29 @@ async def get_item(conn: AsyncConnection, item_id: int) -> OutboxItem | None:
 
 
 async def due_items(conn: AsyncConnection, now: datetime, limit: int) -> list[OutboxItem]:
-    """Pending items whose time has come, in the order they were written."""
+    """Pending items whose time has come, in the order they were written.
+
+    A chat whose oldest pending item waits for a retry keeps its later items waiting too,
+    so a chat never sees its messages out of order.
+    """
+    waiting = dict(
+        (
+            await conn.execute(
+                select(outbox.c.chat_id, func.min(outbox.c.id))
+                .where(outbox.c.status == PENDING, outbox.c.next_attempt_at > now)
+                .group_by(outbox.c.chat_id)
+            )
+        ).all()
+    )
     rows = await conn.execute(
         select(outbox)
         .where(outbox.c.status == PENDING, outbox.c.next_attempt_at <= now)
         .order_by(outbox.c.id)
         .limit(limit)
     )
-    return [_item(row) for row in rows]
+    return [
+        _item(row) for row in rows if row.chat_id not in waiting or row.id < waiting[row.chat_id]
+    ]
 
 
 async def next_due(conn: AsyncConnection) -> datetime | None:

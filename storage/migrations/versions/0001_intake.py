@@ -85,6 +85,8 @@ def upgrade() -> None:
         sa.Column("dispatched_at", sa.Float),
         sqlite_autoincrement=True,
     )
+    # Ticket numbers are what people say on the phone: start them at #1001.
+    op.execute("INSERT INTO sqlite_sequence (name, seq) VALUES ('tickets', 1000)")
     op.create_index("tickets_by_squad_status", "tickets", ["squad_id", "status"])
     op.create_index("tickets_by_reported_at", "tickets", ["reported_at"])
     op.create_table(

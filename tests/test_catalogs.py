@@ -1,0 +1,46 @@
+"""The locale catalogs and button data."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot import buttons
+from bot.i18n import Raw, load_catalog, placeholders, t
+
+
+def test_catalogs_have_the_same_sentences() -> None:
+    """Chinese and English catalogs hold the same keys with the same parameters."""
+    zh, en = load_catalog("zh"), load_catalog("en")
+    assert set(zh) == set(en)
+    assert {} == {
+        k: (placeholders(zh[k]), placeholders(en[k]))
+        for k in zh
+        if placeholders(zh[k]) != placeholders(en[k])
+    }
+
+
+def test_parameters_are_escaped() -> None:
+    """A shop owner's text cannot inject HTML into a message."""
+    assert "📝 &lt;b&gt;x&lt;/b&gt; &amp; y" == t("zh", "card.description", text="<b>x</b> & y")
+    assert "📝 <b>x</b>" == t("zh", "card.description", text=Raw("<b>x</b>"))
+
+
+def test_button_data_round_trip() -> None:
+    """Button data is versioned and decodes to the press it encodes."""
+    data = buttons.encode("cat", 1042, "vending")
+    assert "v1:cat:1042:vending" == data
+    assert buttons.ButtonPress("cat", 1042, "vending") == buttons.decode(data)
+
+
+@pytest.mark.parametrize(
+    "data", [None, "", "v0:cat:1:x", "v1:nope:1", "v1:cat:x", "v1:cat:1:a:b", "v1:cat:" + "9" * 70]
+)
+def test_malformed_button_data_decodes_to_nothing(data: str | None) -> None:
+    """Unknown, old or crafted button data is recognised as such."""
+    assert buttons.decode(data) is None
+
+
+def test_button_data_over_64_bytes_is_refused() -> None:
+    """Encoding refuses data Telegram would reject."""
+    with pytest.raises(ValueError, match="64 bytes"):
+        buttons.encode("cat", 1, "x" * 60)

@@ -1,0 +1,57 @@
+"""The database file: migrations, WAL mode, and agreement with the query metadata."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import create_engine
+
+from storage.database import Database, head_revision, integrity_check, migrate
+from storage.schema import metadata
+
+
+async def test_open_creates_migrated_wal_database(tmp_path: Path) -> None:
+    """Opening a new path creates the file at the newest revision, in WAL mode."""
+    path = tmp_path / "data" / "griddesk.db"
+    db = Database(path)
+    await db.open()
+    await db.close()
+    with sqlite3.connect(path) as conn:
+        assert "wal" == conn.execute("PRAGMA journal_mode").fetchone()[0]
+        revision = conn.execute("SELECT version_num FROM alembic_version").fetchone()[0]
+    assert head_revision() == revision
+    assert "ok" == integrity_check(path)
+
+
+def test_migrations_match_the_query_metadata(tmp_path: Path) -> None:
+    """The tables the migrations build are the tables the queries expect."""
+    path = tmp_path / "m.db"
+    migrate(path)
+    engine = create_engine(f"sqlite:///{path}")
+    with engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), metadata)
+    engine.dispose()
+    assert [] == diff
+
+
+def test_migrating_twice_keeps_rows(tmp_path: Path) -> None:
+    """Upgrading an existing database keeps its rows (a restart never loses data)."""
+    path = tmp_path / "m.db"
+    migrate(path)
+    with sqlite3.connect(path) as conn:
+        conn.execute("INSERT INTO hinted_chats (chat_id, hinted_at) VALUES (-5, 1.0)")
+    migrate(path)
+    with sqlite3.connect(path) as conn:
+        assert [(-5,)] == conn.execute("SELECT chat_id FROM hinted_chats").fetchall()
+
+
+def test_ticket_numbers_start_above_a_thousand(tmp_path: Path) -> None:
+    """Ticket numbers look like #1001, short and human."""
+    path = tmp_path / "m.db"
+    migrate(path)
+    with sqlite3.connect(path) as conn:
+        seq = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'tickets'").fetchone()
+    assert (1000,) == seq
