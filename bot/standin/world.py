@@ -1,0 +1,149 @@
+"""The world: a local Telegram with people in it, answering Bot API calls."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from bot.standin import methods, methods_bot, methods_chat
+from bot.standin.errors import ApiError, SimulationError, not_found
+from bot.standin.faults import Fault
+from bot.standin.membership import Membership
+from bot.standin.model import ApiResponse, Call, ChatMessage
+from bot.standin.schema import normalize, resolve_method
+from bot.standin.transcript import render_transcript
+
+Handler = Callable[[Any, dict[str, Any]], Any]
+
+HANDLERS: dict[str, Handler] = {
+    "getMe": methods_bot.get_me,
+    "logOut": methods_bot.log_out,
+    "close": methods_bot.log_out,
+    "getUpdates": methods_bot.get_updates,
+    "setWebhook": methods_bot.set_webhook,
+    "deleteWebhook": methods_bot.delete_webhook,
+    "getWebhookInfo": methods_bot.get_webhook_info,
+    "setMyCommands": methods_bot.set_my_commands,
+    "deleteMyCommands": methods_bot.delete_my_commands,
+    "getMyCommands": methods_bot.get_my_commands,
+    "sendMessage": methods.send_message,
+    "sendLocation": methods.send_location,
+    "sendVenue": methods.send_venue,
+    "sendPhoto": methods.send_photo,
+    "editMessageText": methods.edit_message_text,
+    "editMessageCaption": methods.edit_message_caption,
+    "editMessageReplyMarkup": methods.edit_message_reply_markup,
+    "deleteMessage": methods.delete_message,
+    "answerCallbackQuery": methods_chat.answer_callback_query,
+    "getChat": methods_chat.get_chat,
+    "getChatMember": methods_chat.get_chat_member,
+    "getChatAdministrators": methods_chat.get_chat_administrators,
+    "leaveChat": methods_chat.leave_chat,
+    "pinChatMessage": methods_chat.pin_chat_message,
+    "unpinChatMessage": methods_chat.unpin_chat_message,
+}
+
+
+class World(Membership):
+    """A local stand-in for Telegram: answers Bot API calls and simulates people.
+
+    Every call is recorded in ``calls``; set ``faults`` to a callable
+    ``(method, raw_params) -> Fault | None`` (e.g. a FaultPlan) to make calls fail.
+    """
+
+    async def call(self, method: str, params: Mapping[str, Any] | None = None) -> ApiResponse:
+        """Answer one Bot API request the way Telegram would.
+
+        ``params`` may hold strings as sent over HTTP or Python objects as PTB builds them.
+        Always returns a response (errors included); ``dropped`` asks the transport to close
+        the connection without answering.
+        """
+        raw = dict(params or {})
+        name = resolve_method(method)
+        fault = self.faults(name or method, raw) if self.faults is not None else None
+        if fault is not None and not fault.after_apply:
+            self.calls.append(
+                Call(
+                    name or method,
+                    raw,
+                    ok=False,
+                    error_code=fault.status,
+                    description=fault.description,
+                    fault=fault,
+                )
+            )
+            return _fault_response(fault)
+        response = await self._answer(name, method, raw, fault)
+        return response if fault is None else _fault_response(fault)
+
+    async def _answer(
+        self, name: str | None, method: str, raw: dict[str, Any], fault: Fault | None
+    ) -> ApiResponse:
+        params: dict[str, Any] = raw
+        ignored: tuple[str, ...] = ()
+        try:
+            if name is None:
+                raise not_found()
+            params, ignored = normalize(name, raw)
+            if self.api_schema is not None:
+                self.api_schema.check(name, params)
+            result = HANDLERS[name](self, params)
+            if inspect.isawaitable(result):
+                result = await result
+        except ApiError as error:
+            self.calls.append(
+                Call(
+                    name or method,
+                    params,
+                    ok=False,
+                    error_code=error.error_code,
+                    description=error.description,
+                    fault=fault,
+                    ignored=ignored,
+                )
+            )
+            return ApiResponse(error.error_code, error.payload())
+        self.calls.append(Call(name, params, True, result, fault=fault, ignored=ignored))
+        return ApiResponse(200, {"ok": True, "result": result})
+
+    def calls_to(self, method: str) -> list[Call]:
+        """Recorded calls of one method, oldest first."""
+        return [call for call in self.calls if call.method == method]
+
+    def sent_to(self, chat_id: int, *, include_deleted: bool = False) -> list[ChatMessage]:
+        """Messages the bot sent in a chat, oldest first (live objects, current state)."""
+        return [
+            message
+            for message in self.chat(chat_id).messages.values()
+            if message.from_bot
+            and message.service is None
+            and (include_deleted or not message.deleted)
+        ]
+
+    def message(self, chat_id: int, message_id: int) -> ChatMessage:
+        """The current state of any message (deleted ones too, with ``deleted`` set)."""
+        try:
+            return self.chat(chat_id).messages[message_id]
+        except KeyError:
+            raise SimulationError(f"no message {message_id} in chat {chat_id}") from None
+
+    def last_bot_message(self, chat_id: int) -> ChatMessage | None:
+        """The bot's most recent message still present in the chat, if any."""
+        sent = self.sent_to(chat_id)
+        return sent[-1] if sent else None
+
+    def transcript(self, chat_id: int, tz: str = "UTC", *, show_presses: bool = False) -> list[str]:
+        """The chat as a person reads it; see ``render_transcript``."""
+        return render_transcript(self, chat_id, tz, show_presses=show_presses)
+
+    def __repr__(self) -> str:
+        return (
+            f"World(bot=@{self.bot.username}, users={len(self.users) - 1}, "
+            f"chats={len(self.chats)}, pending_updates={len(self.updates)}, "
+            f"calls={len(self.calls)})"
+        )
+
+
+def _fault_response(fault: Fault) -> ApiResponse:
+    return ApiResponse(fault.status, fault.payload(), dropped=fault.drop)
