@@ -1,0 +1,51 @@
+"""Fixtures: the real Application, a stand-in Telegram, a database file, a hand-moved clock."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.config import Database as DatabaseSettings
+from bot.config import Settings, load_settings
+from bot.standin import World
+from tests.clock import FakeClock
+from tests.harness import Harness, start_harness
+
+# PTB 22 warns when a RetryAfter is built unless it may use timedelta; faults build them.
+os.environ.setdefault("PTB_TIMEDELTA", "1")
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "config.yaml"
+
+
+@pytest.fixture(name="clock")
+def fixture_clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture(name="settings")
+def fixture_settings(tmp_path: Path) -> Settings:
+    settings = load_settings(EXAMPLE)
+    return settings.model_copy(
+        update={"database": DatabaseSettings(path=str(tmp_path / "griddesk.db"))}
+    )
+
+
+@pytest.fixture(name="world")
+def fixture_world(clock: FakeClock) -> World:
+    from tests.harness import populate
+
+    world = World(clock=lambda: clock.now().timestamp())
+    populate(world)
+    return world
+
+
+@pytest.fixture(name="harness")
+async def fixture_harness(
+    world: World, settings: Settings, clock: FakeClock
+) -> AsyncIterator[Harness]:
+    harness = await start_harness(world, settings, clock)
+    yield harness
+    await harness.stop()
