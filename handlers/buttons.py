@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import logging
+
 from telegram import Update
+from telegram.error import TelegramError
 from telegram.ext import CallbackQueryHandler
 
 from bot import buttons
@@ -11,13 +14,19 @@ from bot.people import Answer
 from handlers.context import GridApp, GridContext
 from handlers.parse import person_of
 
+log = logging.getLogger(__name__)
+
 
 async def button_press(update: Update, context: GridContext) -> None:
     query = update.callback_query
     if query is None:
         return
     answer = await _route(query.data, context, update)
-    await query.answer(answer.text[:200] or None, show_alert=answer.alert)
+    try:
+        await query.answer(answer.text[:200] or None, show_alert=answer.alert)
+    except TelegramError as exc:
+        # A replayed or very late press can no longer be answered; its effect is already kept.
+        log.info("could not answer button press %s: %s", query.id, exc)
 
 
 async def _route(data: str | None, context: GridContext, update: Update) -> Answer:
