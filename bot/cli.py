@@ -32,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "demo":
         from bot.demo import run_demo
 
-        return asyncio.run(run_demo())
+        return asyncio.run(run_demo(config_path))
     try:
         settings = load_settings(config_path)
     except ConfigError as exc:

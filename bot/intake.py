@@ -369,7 +369,7 @@ class Intake:
             if draft is None:
                 await self._say(conn, chat_id, "report.nothing_to_cancel", message_id, person)
             else:
-                await self._end(conn, draft, "cancelled", "report.cancelled")
+                await self._end(conn, draft, "cancelled", "report.cancelled", message_id)
         self.outbox.wake()
 
     async def expire_due(self) -> int:
@@ -382,23 +382,37 @@ class Intake:
             self.outbox.wake()
         return len(expired)
 
-    async def _end(self, conn: AsyncConnection, draft: Draft, stage: str, key: str) -> None:
+    async def _end(
+        self,
+        conn: AsyncConnection,
+        draft: Draft,
+        stage: str,
+        key: str,
+        reply_to_message_id: int | None = None,
+    ) -> None:
         if not await draft_rows.advance_draft(
             conn, draft.id, draft.stage, stage=stage, ended_at=self.clock.now()
         ):
             return
-        await self._close_panel(conn, draft, key)
+        await self._close_panel(conn, draft, key, reply_to_message_id)
 
-    async def _close_panel(self, conn: AsyncConnection, draft: Draft, key: str) -> None:
-        """Show how a draft ended on its panel, or as a reply to its prompt."""
+    async def _close_panel(
+        self, conn: AsyncConnection, draft: Draft, key: str, reply_to_message_id: int | None = None
+    ) -> None:
+        """Show how a draft ended on its panel, or as a reply (to ``reply_to`` or the prompt)."""
         body = t(draft.user_locale, key, minutes=int(self.timeout.total_seconds() // 60))
         if draft.panel_outbox_id is not None:
             await self._edit_panel(conn, draft, body, None)
             return
         markup = {"remove": True} if draft.private else None
-        notice = notices.text(
-            draft.chat_id, body, "draft_end", markup, reply_to_outbox_id=draft.prompt_outbox_id
-        )
+        if reply_to_message_id is not None:
+            notice = notices.text(
+                draft.chat_id, body, "draft_end", markup, reply_to_message_id=reply_to_message_id
+            )
+        else:
+            notice = notices.text(
+                draft.chat_id, body, "draft_end", markup, reply_to_outbox_id=draft.prompt_outbox_id
+            )
         await self.outbox.put(conn, notice)
 
     # -- helpers ----------------------------------------------------------------------------

@@ -113,14 +113,12 @@ async def due_items(conn: AsyncConnection, now: datetime, limit: int) -> list[Ou
 
 async def next_due(conn: AsyncConnection) -> datetime | None:
     """When the earliest pending item is due, or None when nothing waits."""
-    value = (
+    value: datetime | None = (
         await conn.execute(
             select(func.min(outbox.c.next_attempt_at)).where(outbox.c.status == PENDING)
         )
     ).scalar()
-    if value is None:
-        return None
-    return outbox.c.next_attempt_at.type.process_result_value(value, None)  # type: ignore[no-any-return]
+    return value
 
 
 async def items_by_id(conn: AsyncConnection, ids: set[int]) -> dict[int, OutboxItem]:
