@@ -225,8 +225,8 @@ class Outbox:
             return True
 
     def _backoff(self, item: OutboxItem, delivery: RetryLater) -> timedelta:
-        exponential = self.settings.retry_base * (2**item.attempts)
-        wait = min(exponential, self.settings.retry_max)
+        exponential: timedelta = self.settings.retry_base * (2**item.attempts)
+        wait: timedelta = min(exponential, self.settings.retry_max)
         if delivery.after_seconds is not None:
             wait = max(wait, timedelta(seconds=delivery.after_seconds))
         return wait

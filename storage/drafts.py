@@ -10,7 +10,7 @@ from sqlalchemy import and_, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.schema import DRAFT_OPEN_STAGES, report_drafts
+from storage.schema import DRAFT_OPEN_STAGES, inserted_id, report_drafts
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,7 @@ async def insert_draft(conn: AsyncConnection, **values: Any) -> Draft | None:
             result = await conn.execute(insert(report_drafts).values(**values))
     except IntegrityError:
         return None
-    return await get_draft(conn, int(result.inserted_primary_key[0]))
+    return await get_draft(conn, inserted_id(result))
 
 
 async def get_draft(conn: AsyncConnection, draft_id: int) -> Draft | None:

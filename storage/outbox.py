@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.schema import outbox
+from storage.schema import inserted_id, outbox
 
 PENDING, SENT, FAILED, SUPERSEDED = "pending", "sent", "failed", "superseded"
 
@@ -77,7 +77,7 @@ async def enqueue(
             created_at=now,
         )
     )
-    return int(result.inserted_primary_key[0])
+    return inserted_id(result)
 
 
 async def get_item(conn: AsyncConnection, item_id: int) -> OutboxItem | None:

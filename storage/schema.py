@@ -160,3 +160,10 @@ hinted_chats = Table(
     Column("chat_id", Integer, primary_key=True),
     Column("hinted_at", UtcTime, nullable=False),
 )
+
+
+def inserted_id(result: Any) -> int:
+    """The primary key of the row an INSERT just wrote."""
+    key = result.inserted_primary_key
+    assert key is not None
+    return int(key[0])

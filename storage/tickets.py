@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.schema import ticket_events, tickets
+from storage.schema import inserted_id, ticket_events, tickets
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,7 @@ class Event:
 
 async def insert_ticket(conn: AsyncConnection, **values: Any) -> int:
     result = await conn.execute(insert(tickets).values(**values))
-    return int(result.inserted_primary_key[0])
+    return inserted_id(result)
 
 
 async def get_ticket(conn: AsyncConnection, ticket_id: int) -> Ticket | None:
