@@ -133,6 +133,57 @@ class Intake(Strict):
     max_outside_distance_m: float = Field(default=150.0, ge=0, le=5000)
 
 
+class Action(Strict):
+    code: str = Field(pattern=r"^[a-z][a-z0-9_]{0,23}$")
+    name: Names
+
+
+OUTCOME_CLASSES = ("service", "management", "enforcement")
+
+
+def _default_actions() -> dict[str, list[Action]]:
+    def act(code: str, zh: str, en: str) -> Action:
+        return Action(code=code, name=Names(zh=zh, en=en))
+
+    return {
+        "service": [
+            act("guided_point", "疏导至临时经营点", "Guided to a designated vending point"),
+            act("helped_move", "帮助搬离物品", "Helped move the goods"),
+            act("persuaded", "劝导离开", "Persuaded to leave"),
+        ],
+        "management": [
+            act("reminder_notice", "发放温馨提示单", "Friendly reminder notice issued"),
+            act("rectified", "当场整改", "Rectified on the spot"),
+        ],
+        "enforcement": [
+            act("case_filed", "立案查处", "Case filed"),
+            act("fined", "依法处罚", "Fined"),
+        ],
+    }
+
+
+class Workflow(Strict):
+    """The officer workflow: arrival check, the reporter's confirmation, 7-2-1 actions."""
+
+    arrival_radius_m: float = Field(default=300.0, gt=0, le=10_000)
+    confirm_window: Duration = timedelta(hours=24)
+    max_note_length: int = Field(default=300, ge=20, le=900)
+    actions: dict[Literal["service", "management", "enforcement"], list[Action]] = Field(
+        default_factory=_default_actions
+    )
+
+    @field_validator("actions")
+    @classmethod
+    def _every_class_has_actions(
+        cls, actions: dict[str, list[Action]]
+    ) -> dict[str, list[Action]]:
+        for outcome in OUTCOME_CLASSES:
+            if not actions.get(outcome):
+                raise ValueError(f"give at least one action for {outcome}")
+            _unique(f"actions.{outcome}", [a.code for a in actions[outcome]])
+        return actions
+
+
 class Outbox(Strict):
     retry_base: Duration = timedelta(seconds=2)
     retry_max: Duration = timedelta(minutes=5)
@@ -168,6 +219,7 @@ class Settings(Strict):
     database: Database = Database()
     telegram: TelegramSettings = TelegramSettings()
     intake: Intake = Intake()
+    workflow: Workflow = Workflow()
     outbox: Outbox = Outbox()
     categories: list[Category] = Field(min_length=1)
     grids: list[Grid] = Field(min_length=1)

@@ -38,6 +38,30 @@ class Ticket:
     group_notice_outbox_id: int | None
     reported_at: datetime
     dispatched_at: datetime | None
+    claimed_at: datetime | None = None
+    claimed_by: int | None = None
+    claimed_by_name: str | None = None
+    on_site_at: datetime | None = None
+    on_site_distance_m: float | None = None
+    on_site_far: bool | None = None
+    resolved_at: datetime | None = None
+    resolved_by: int | None = None
+    outcome_class: str | None = None
+    outcome_action: str | None = None
+    outcome_note: str | None = None
+    outcome_photo: str | None = None
+    closed_at: datetime | None = None
+    close_reason: str | None = None
+    rework_count: int = 0
+    rating: int | None = None
+    confirm_deadline: datetime | None = None
+    progress_outbox_id: int | None = None
+    resolution_outbox_id: int | None = None
+    confirm_outbox_id: int | None = None
+    resolve_stage: str | None = None
+    resolve_class: str | None = None
+    resolve_action: str | None = None
+    resolve_prompt_outbox_id: int | None = None
 
 
 @dataclass(frozen=True)
