@@ -24,6 +24,7 @@ from handlers.transport import TelegramTransport
 log = logging.getLogger(__name__)
 
 DRAFT_SWEEP = timedelta(seconds=30)
+CONFIRM_SWEEP = timedelta(seconds=60)
 
 
 def build_application(
@@ -78,6 +79,9 @@ async def _post_init(app: GridApp) -> None:
         app.job_queue.run_repeating(
             _expire_drafts, interval=DRAFT_SWEEP, first=1, name="expire-report-drafts"
         )
+        app.job_queue.run_repeating(
+            _close_unconfirmed, interval=CONFIRM_SWEEP, first=2, name="close-unconfirmed-tickets"
+        )
     await _set_commands(app, services.settings)
     await _check_rights(app, services)
 
@@ -89,6 +93,10 @@ async def _post_shutdown(app: GridApp) -> None:
 
 async def _expire_drafts(context: GridContext) -> None:
     await context.services.intake.expire_due()
+
+
+async def _close_unconfirmed(context: GridContext) -> None:
+    await context.services.resolution.close_unconfirmed()
 
 
 async def _set_commands(app: GridApp, settings: Settings) -> None:

@@ -11,7 +11,16 @@ from dataclasses import dataclass
 VERSION = "v1"
 MAX_BYTES = 64  # Telegram's limit on callback_data
 
-ACTIONS = {"cat", "skip", "cancel", "claim"}
+ACTIONS = {
+    # reporting
+    "cat", "skip", "cancel",
+    # the officer workflow on the card
+    "claim", "arrive", "resolve", "release", "relr", "assign", "asgo", "back",
+    # the resolution prompt
+    "rcls", "ract", "rskip", "rcan",
+    # the reporter's confirmation
+    "ok", "nok", "rate",
+}  # fmt: skip
 
 
 @dataclass(frozen=True)

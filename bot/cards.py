@@ -68,15 +68,120 @@ def card_text(ticket: Ticket, directory: Directory, locale: str) -> str:
     key = "card.reporter_private" if ticket.anonymous else "card.reporter"
     lines.append(t(locale, key, reporter=reporter))
     lines.append(t(locale, "card.reported_at", time=local_time(ticket.reported_at, zone)))
+    lines.extend(progress_lines(ticket, directory, locale))
     lines.append(t(locale, f"card.status.{ticket.status}"))
     return "\n".join(lines)
 
 
-def card_buttons(ticket: Ticket, locale: str) -> Markup:
-    """The officer workflow's buttons for the ticket's current state."""
+RELEASE_REASONS = ("other_task", "shift_end", "need_help", "not_ours")
+
+
+def card_buttons(ticket: Ticket, locale: str, directory: Directory, mode: str = "") -> Markup:
+    """The officer workflow's buttons for the ticket's state (and an open sub-menu)."""
+
+    def button(key: str, action: str, argument: str = "") -> Button:
+        return Button(t(locale, key), buttons.encode(action, ticket.id, argument))
+
+    back = [button("button.back", "back")]
+    if mode == "release" and ticket.status in ("claimed", "on_site"):
+        rows = [[button(f"release.reason.{r}", "relr", r)] for r in RELEASE_REASONS]
+        return inline([*rows, back])
+    if mode == "assign" and ticket.status in ("dispatched", "claimed", "on_site"):
+        squad = directory.squads[ticket.squad_id]
+        rows = [
+            [Button(m.name, buttons.encode("asgo", ticket.id, str(m.telegram_id)))]
+            for m in squad.members
+            if m.telegram_id != ticket.claimed_by
+        ]
+        return inline([*rows, back])
     if ticket.status == "dispatched":
-        return inline([[Button(t(locale, "button.claim"), buttons.encode("claim", ticket.id))]])
+        return inline([[button("button.claim", "claim")], [button("button.assign", "assign")]])
+    if ticket.status in ("claimed", "on_site"):
+        first = [button("button.resolve", "resolve")]
+        if ticket.status == "claimed":
+            first.insert(0, button("button.arrive", "arrive"))
+        return inline(
+            [first, [button("button.release", "release"), button("button.assign", "assign")]]
+        )
     return inline([])
+
+
+def minutes_between(start: datetime | None, end: datetime | None) -> int | None:
+    if start is None or end is None:
+        return None
+    return max(0, round((end - start).total_seconds() / 60))
+
+
+def duration_text(minutes: int, locale: str) -> str:
+    """``1小时5分钟`` / ``1 h 5 min``."""
+    hours, rest = divmod(minutes, 60)
+    if hours and rest:
+        return t(locale, "duration.hours_minutes", hours=hours, minutes=rest)
+    if hours:
+        return t(locale, "duration.hours", hours=hours)
+    return t(locale, "duration.minutes", minutes=rest)
+
+
+def progress_lines(ticket: Ticket, directory: Directory, locale: str) -> list[str]:
+    """The workflow so far, for the card: claim, arrival, resolution, closing, rework."""
+    zone = directory.settings.zone
+    lines: list[str] = []
+    if ticket.rework_count:
+        lines.append(t(locale, "card.rework", count=ticket.rework_count))
+    if ticket.claimed_at is not None and ticket.claimed_by is not None:
+        after = minutes_between(ticket.dispatched_at, ticket.claimed_at) or 0
+        lines.append(
+            t(
+                locale,
+                "card.claimed",
+                officer=mention(ticket.claimed_by, ticket.claimed_by_name or ""),
+                time=local_time(ticket.claimed_at, zone),
+                after=duration_text(after, locale),
+            )
+        )
+    if ticket.on_site_at is not None:
+        time = local_time(ticket.on_site_at, zone)
+        if ticket.on_site_distance_m is None:
+            lines.append(t(locale, "card.on_site_unknown", time=time))
+        elif ticket.on_site_far:
+            lines.append(
+                t(
+                    locale,
+                    "card.on_site_far",
+                    time=time,
+                    distance=round(ticket.on_site_distance_m),
+                    radius=round(directory.settings.workflow.arrival_radius_m),
+                )
+            )
+        else:
+            lines.append(
+                t(locale, "card.on_site", time=time, distance=round(ticket.on_site_distance_m))
+            )
+    if ticket.resolved_at is not None and ticket.outcome_class and ticket.outcome_action:
+        lines.append(
+            t(
+                locale,
+                "card.resolved",
+                outcome=outcome_text(ticket, directory, locale),
+                time=local_time(ticket.resolved_at, zone),
+            )
+        )
+        if ticket.outcome_note:
+            lines.append(t(locale, "card.note", text=ticket.outcome_note))
+    if ticket.status == "closed" and ticket.closed_at is not None:
+        key = "card.closed_solved" if ticket.close_reason == "solved" else "card.closed_unconfirmed"
+        lines.append(t(locale, key, time=local_time(ticket.closed_at, zone)))
+        if ticket.rating:
+            lines.append(t(locale, "card.rating", stars="⭐" * ticket.rating))
+    return lines
+
+
+def outcome_text(ticket: Ticket, directory: Directory, locale: str) -> str:
+    """``服务 · 疏导至临时经营点``."""
+    assert ticket.outcome_class is not None
+    actions = directory.settings.workflow.actions.get(ticket.outcome_class, [])
+    action = next((a.name.get(locale) for a in actions if a.code == ticket.outcome_action), "")
+    return f"{t(locale, f'outcome.{ticket.outcome_class}')} · {action}"
 
 
 def group_receipt(ticket: Ticket, directory: Directory, locale: str) -> str:

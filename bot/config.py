@@ -168,15 +168,16 @@ class Workflow(Strict):
     arrival_radius_m: float = Field(default=300.0, gt=0, le=10_000)
     confirm_window: Duration = timedelta(hours=24)
     max_note_length: int = Field(default=300, ge=20, le=900)
-    actions: dict[Literal["service", "management", "enforcement"], list[Action]] = Field(
-        default_factory=_default_actions
-    )
+    actions: dict[str, list[Action]] = Field(default_factory=_default_actions)
 
     @field_validator("actions")
     @classmethod
-    def _every_class_has_actions(
-        cls, actions: dict[str, list[Action]]
-    ) -> dict[str, list[Action]]:
+    def _every_class_has_actions(cls, actions: dict[str, list[Action]]) -> dict[str, list[Action]]:
+        unknown = sorted(set(actions) - set(OUTCOME_CLASSES))
+        if unknown:
+            raise ValueError(
+                f"unknown outcome class {unknown[0]!r} (service, management, enforcement)"
+            )
         for outcome in OUTCOME_CLASSES:
             if not actions.get(outcome):
                 raise ValueError(f"give at least one action for {outcome}")

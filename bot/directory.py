@@ -40,6 +40,20 @@ class Directory:
             geometries.append((grid.id, grid.polygon))
         self.index = GridIndex(geometries)
 
+    def is_lead(self, user_id: int) -> bool:
+        return any(m.member.role == "lead" for m in self.memberships.get(user_id, []))
+
+    def in_squad(self, user_id: int, squad_id: str) -> bool:
+        return any(m.squad.id == squad_id for m in self.memberships.get(user_id, []))
+
+    def may_handle(self, user_id: int, squad_id: str) -> bool:
+        """Members of the ticket's squad and leads may act on it."""
+        return self.in_squad(user_id, squad_id) or self.is_lead(user_id)
+
+    def member_name(self, user_id: int, fallback: str) -> str:
+        memberships = self.memberships.get(user_id)
+        return memberships[0].member.name if memberships else fallback
+
     def is_configured_chat(self, chat_id: int) -> bool:
         return chat_id in self.groups or chat_id in self.squad_chats
 

@@ -95,7 +95,7 @@ def card_notice(
     ticket: Ticket, directory: Directory, locale: str, chat_id: int, pin_outbox_id: int
 ) -> Notice:
     body = cards.card_text(ticket, directory, locale)
-    markup = cards.card_buttons(ticket, locale)
+    markup = cards.card_buttons(ticket, locale, directory)
     if ticket.photo_file_id:
         payload = {"photo": ticket.photo_file_id, "caption": body, "markup": markup}
         return Notice(

@@ -12,6 +12,9 @@ from bot.directory import Directory
 from bot.i18n import t
 from bot.intake import Intake
 from bot.outbox import Outbox
+from bot.resolution import Resolution
+from bot.views import Views
+from bot.workflow import Workflow
 from storage import chats
 from storage.database import Database
 
@@ -24,6 +27,9 @@ class Services:
     db: Database
     outbox: Outbox
     intake: Intake
+    workflow: Workflow
+    resolution: Resolution
+    views: Views
 
     @classmethod
     def create(
@@ -38,7 +44,17 @@ class Services:
         db = Database(path)
         outbox = Outbox(db, clock, settings.outbox)
         intake = Intake(db, directory, outbox, clock)
-        return cls(settings, directory, clock, db, outbox, intake)
+        return cls(
+            settings,
+            directory,
+            clock,
+            db,
+            outbox,
+            intake,
+            Workflow(db, directory, outbox, clock),
+            Resolution(db, directory, outbox, clock),
+            Views(db, directory, outbox, clock),
+        )
 
     async def open(self, bot_username: str) -> None:
         """Open (and migrate) the database; the bot's username completes deep links."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from handlers import buttons, errors, guards, private, report
+from handlers import buttons, errors, guards, officers, private, report
 from handlers.context import GridApp
 
 
@@ -10,6 +10,7 @@ def register_all(app: GridApp) -> None:
     """Register every handler module; guards first, since their groups run before others."""
     guards.register(app)
     private.register(app)
+    officers.register(app)
     report.register(app)
     buttons.register(app)
     errors.register(app)

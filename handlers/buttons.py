@@ -36,15 +36,43 @@ async def _route(data: str | None, context: GridContext, update: Update) -> Answ
     if press is None or user is None:
         return Answer(t(locale, "button.unknown"), alert=True)
     person = person_of(user)
-    intake = context.intake
+    intake, workflow = context.intake, context.services.workflow
+    resolution = context.services.resolution
+    row, argument = press.row_id, press.argument
     match press.action:
         case "cat":
-            return await intake.choose_category(press.row_id, person, press.argument)
+            return await intake.choose_category(row, person, argument)
         case "skip":
-            return await intake.skip_details(press.row_id, person)
+            return await intake.skip_details(row, person)
         case "cancel":
-            return await intake.cancel_by_button(press.row_id, person)
-    return Answer(t(locale, "button.claim_unavailable"), alert=True)
+            return await intake.cancel_by_button(row, person)
+        case "claim":
+            return await workflow.claim(row, person)
+        case "arrive":
+            return await workflow.arrive(row, person, None)
+        case "release" | "assign":
+            return await workflow.show_menu(row, person, press.action)
+        case "back":
+            return await workflow.show_menu(row, person, "")
+        case "relr":
+            return await workflow.release(row, person, argument)
+        case "asgo" if argument.isdigit():
+            return await workflow.assign(row, person, int(argument))
+        case "resolve":
+            return await resolution.start(row, person)
+        case "rcls":
+            return await resolution.choose_class(row, person, argument)
+        case "ract":
+            return await resolution.choose_action(row, person, argument)
+        case "rskip":
+            return await resolution.finish(row, person, None, None) or Answer("")
+        case "rcan":
+            return await resolution.cancel(row, person)
+        case "ok" | "nok":
+            return await resolution.confirm(row, person, solved=press.action == "ok")
+        case "rate":
+            return await resolution.rate(row, person, argument)
+    return Answer(t(locale, "button.unknown"), alert=True)
 
 
 def register(app: GridApp) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.schema import inserted_id, ticket_events, tickets
+from storage.schema import inserted_id, outbox, ticket_events, tickets
 
 
 @dataclass(frozen=True)
@@ -130,3 +130,63 @@ async def events_of(conn: AsyncConnection, ticket_id: int) -> list[Event]:
         )
         for row in rows
     ]
+
+
+async def update_ticket_if(
+    conn: AsyncConnection, ticket_id: int, statuses: tuple[str, ...], **values: Any
+) -> bool:
+    """Change a ticket only while its status is one of ``statuses``; False if it moved on.
+
+    Every workflow step goes through this conditional update, so of several officers pressing
+    at once exactly one changes the row and the others see that they lost.
+    """
+    result = await conn.execute(
+        update(tickets)
+        .where(tickets.c.id == ticket_id, tickets.c.status.in_(statuses))
+        .values(**values)
+    )
+    return result.rowcount == 1
+
+
+async def tickets_where(conn: AsyncConnection, *conditions: Any, limit: int = 50) -> list[Ticket]:
+    rows = await conn.execute(
+        select(tickets).where(*conditions).order_by(tickets.c.reported_at).limit(limit)
+    )
+    return [Ticket(**row._mapping) for row in rows]
+
+
+async def open_tickets_of_squad(conn: AsyncConnection, squad_id: str) -> list[Ticket]:
+    """The squad's tickets not yet resolved, oldest first."""
+    return await tickets_where(
+        conn,
+        tickets.c.squad_id == squad_id,
+        tickets.c.status.in_(("dispatched", "claimed", "on_site")),
+    )
+
+
+async def tickets_of_officer(conn: AsyncConnection, user_id: int) -> list[Ticket]:
+    """The tickets an officer holds (claimed or on site), oldest first."""
+    return await tickets_where(
+        conn, tickets.c.claimed_by == user_id, tickets.c.status.in_(("claimed", "on_site"))
+    )
+
+
+async def unconfirmed_due(conn: AsyncConnection, now: datetime) -> list[Ticket]:
+    """Resolved tickets whose reporter did not answer within the confirm window."""
+    return await tickets_where(
+        conn, tickets.c.status == "resolved", tickets.c.confirm_deadline <= now, limit=500
+    )
+
+
+async def ticket_by_message(
+    conn: AsyncConnection, chat_id: int, message_id: int, column: str
+) -> Ticket | None:
+    """The ticket whose ``column`` outbox item is the message ``message_id`` in ``chat_id``."""
+    row = (
+        await conn.execute(
+            select(tickets)
+            .join(outbox, outbox.c.id == tickets.c[column])
+            .where(outbox.c.chat_id == chat_id, outbox.c.message_id == message_id)
+        )
+    ).first()
+    return Ticket(**row._mapping) if row else None

@@ -49,8 +49,8 @@ async def test_whole_report_becomes_a_card_in_the_squad_chat(harness: Harness) -
     assert "#1001" in (card.text or "")
     assert "占道经营" in (card.text or "")
     assert "王老板" in (card.text or "")
-    assert [["认领"]] == card.button_labels
-    assert ["v1:claim:1001"] == card.callback_data
+    assert [["认领"], ["指派"]] == card.button_labels
+    assert ["v1:claim:1001", "v1:assign:1001"] == card.callback_data
     receipt = harness.bot_last(MARKET_GROUP)
     assert "#1001" in (receipt.text or "")
     assert [] == receipt.button_labels

@@ -1,0 +1,114 @@
+"""Shared steps of the ticket workflow: re-render the card, talk to the reporter's group."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot import cards, notices
+from bot.clock import Clock
+from bot.directory import Directory
+from bot.i18n import t
+from bot.notices import Markup, Notice
+from bot.outbox import Outbox
+from bot.people import Answer
+from storage import tickets as ticket_rows
+from storage.database import Database
+from storage.tickets import Ticket
+
+
+@dataclass
+class Desk:
+    """What every workflow step needs: the database, the district, the outbox, the clock."""
+
+    db: Database
+    directory: Directory
+    outbox: Outbox
+    clock: Clock
+
+    def squad_locale(self, ticket: Ticket) -> str:
+        return self.directory.squad_locale(self.directory.squads[ticket.squad_id])
+
+    def squad_chat(self, ticket: Ticket) -> int:
+        return self.directory.squads[ticket.squad_id].dispatch_chat_id
+
+    async def reload(self, conn: AsyncConnection, ticket_id: int) -> Ticket:
+        ticket = await ticket_rows.get_ticket(conn, ticket_id)
+        assert ticket is not None
+        return ticket
+
+    async def refresh_card(self, conn: AsyncConnection, ticket: Ticket, mode: str = "") -> None:
+        """Edit the squad's card in place to show the ticket as it is now."""
+        if ticket.card_outbox_id is None:
+            return
+        locale = self.squad_locale(ticket)
+        notice = notices.edit(
+            ticket.card_outbox_id,
+            self.squad_chat(ticket),
+            cards.card_text(ticket, self.directory, locale),
+            "card",
+            caption=ticket.photo_file_id is not None,
+            markup=cards.card_buttons(ticket, locale, self.directory, mode),
+            ticket_id=ticket.id,
+        )
+        await self.outbox.put(conn, notice)
+
+    async def tell_squad(self, conn: AsyncConnection, ticket: Ticket, body: str) -> None:
+        """A new message in the squad chat, replying to the card (it notifies, an edit not)."""
+        await self.outbox.put(
+            conn,
+            notices.text(
+                self.squad_chat(ticket),
+                body,
+                "squad_notice",
+                ticket_id=ticket.id,
+                reply_to_outbox_id=ticket.card_outbox_id,
+            ),
+        )
+
+    def to_group(
+        self, ticket: Ticket, body: str, purpose: str, markup: Markup | None = None
+    ) -> Notice:
+        """A message to the reporter's group replying to the report (or its public notice)."""
+        if ticket.report_message_id is not None:
+            return notices.text(
+                ticket.group_chat_id,
+                body,
+                purpose,
+                markup,
+                ticket_id=ticket.id,
+                reply_to_message_id=ticket.report_message_id,
+            )
+        return notices.text(
+            ticket.group_chat_id,
+            body,
+            purpose,
+            markup,
+            ticket_id=ticket.id,
+            reply_to_outbox_id=ticket.group_notice_outbox_id,
+        )
+
+    async def set_progress(self, conn: AsyncConnection, ticket: Ticket, body: str) -> None:
+        """The one progress notice in the group: posted once, then edited in place."""
+        if ticket.progress_outbox_id is None:
+            item = await self.outbox.put(conn, self.to_group(ticket, body, "progress"))
+            await ticket_rows.set_ticket(conn, ticket.id, progress_outbox_id=item)
+            return
+        await self.outbox.put(
+            conn,
+            notices.edit(
+                ticket.progress_outbox_id,
+                ticket.group_chat_id,
+                body,
+                "progress",
+                caption=False,
+                ticket_id=ticket.id,
+            ),
+        )
+
+    def stale(self, locale: str) -> Answer:
+        return Answer(t(locale, "button.stale"), alert=True)
+
+    def officer_name(self, user_id: int, fallback: str) -> str:
+        return self.directory.member_name(user_id, fallback)

@@ -1,0 +1,111 @@
+"""Squad chats: arrival by location, resolution notes, and the /ticket, /open, /mine views."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import CommandHandler, MessageHandler, filters
+
+from bot import notices
+from bot.i18n import locale_of_language_code, t
+from bot.people import Answer
+from handlers.context import GridApp, GridContext
+from handlers.parse import largest_photo, person_of, replies_to_bot, spot_of
+
+NEW_MESSAGES = filters.UpdateType.MESSAGE
+
+# Group 1: the reporting handlers (group 0) also see these messages and ignore squad chats.
+OFFICER_GROUP = 1
+
+
+def _locale(update: Update, context: GridContext) -> str:
+    chat = update.effective_chat
+    if chat is not None and chat.id in context.directory.squad_chats:
+        return context.directory.squad_locale(context.directory.squad_chats[chat.id])
+    if chat is not None and chat.id in context.directory.groups:
+        return context.directory.group_locale(chat.id)
+    user = update.effective_user
+    default = context.services.settings.locale
+    return locale_of_language_code(user.language_code if user else None, default)
+
+
+async def _reply(context: GridContext, update: Update, body: str, purpose: str) -> None:
+    message = update.effective_message
+    assert message is not None
+    await context.services.outbox.send(
+        notices.text(message.chat_id, body, purpose, reply_to_message_id=message.message_id)
+    )
+
+
+async def reply_in_squad_chat(update: Update, context: GridContext) -> None:
+    """A reply to the bot in a squad chat: a location on a card, or a resolution note."""
+    message = update.effective_message
+    if message is None or message.from_user is None or message.reply_to_message is None:
+        return
+    if message.chat_id not in context.directory.squad_chats:
+        return
+    if not replies_to_bot(message, context.bot.id):
+        return
+    person = person_of(message.from_user)
+    replied = message.reply_to_message.message_id
+    spot = spot_of(message)
+    answer: Answer | None
+    if spot is not None:
+        answer = await context.services.workflow.arrive_by_location(
+            message.chat_id, replied, person, spot
+        )
+    else:
+        text = message.text if message.text is not None else message.caption
+        answer = await context.services.resolution.note_reply(
+            message.chat_id, replied, person, text, largest_photo(message)
+        )
+    if answer is not None and answer.text:
+        await _reply(context, update, answer.text, "officer_reply")
+
+
+async def ticket_command(update: Update, context: GridContext) -> None:
+    message = update.effective_message
+    if message is None or message.from_user is None:
+        return
+    locale = _locale(update, context)
+    argument = (context.args or [""])[0].lstrip("#")
+    if not argument.isdigit() or len(argument) > 12:
+        await _reply(context, update, t(locale, "view.usage_ticket"), "view")
+        return
+    body = await context.services.views.timeline(
+        int(argument), person_of(message.from_user), locale
+    )
+    await _reply(context, update, body, "view")
+
+
+async def open_command(update: Update, context: GridContext) -> None:
+    message = update.effective_message
+    if message is None:
+        return
+    body = await context.services.views.open_in_squad_chat(
+        message.chat_id, _locale(update, context)
+    )
+    await _reply(context, update, body, "view")
+
+
+async def mine_command(update: Update, context: GridContext) -> None:
+    message = update.effective_message
+    if message is None or message.from_user is None:
+        return
+    body = await context.services.views.mine(person_of(message.from_user), _locale(update, context))
+    await _reply(context, update, body, "view")
+
+
+def register(app: GridApp) -> None:
+    app.add_handler(CommandHandler("ticket", ticket_command, filters=NEW_MESSAGES))
+    app.add_handler(CommandHandler("open", open_command, filters=NEW_MESSAGES))
+    app.add_handler(CommandHandler("mine", mine_command, filters=NEW_MESSAGES))
+    app.add_handler(
+        MessageHandler(
+            NEW_MESSAGES
+            & filters.REPLY
+            & ~filters.COMMAND
+            & (filters.LOCATION | filters.TEXT | filters.PHOTO),
+            reply_in_squad_chat,
+        ),
+        group=OFFICER_GROUP,
+    )
