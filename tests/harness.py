@@ -13,6 +13,7 @@ from bot.config import Settings
 from bot.services import Services
 from bot.standin import ChatMessage, Venue, World
 from handlers.context import SERVICES_KEY, GridApp
+from storage import outbox as outbox_rows
 from storage import tickets as ticket_rows
 from storage.schema import tickets
 from storage.tickets import Event, Ticket
@@ -137,6 +138,27 @@ class Harness:
     async def events(self, ticket_id: int) -> list[Event]:
         async with self.services.db.transaction() as conn:
             return await ticket_rows.events_of(conn, ticket_id)
+
+    async def ticket(self, ticket_id: int) -> Ticket:
+        async with self.services.db.transaction() as conn:
+            ticket = await ticket_rows.get_ticket(conn, ticket_id)
+        assert ticket is not None
+        return ticket
+
+    async def message_of(self, outbox_id: int | None) -> ChatMessage:
+        """The live chat message an outbox item became."""
+        assert outbox_id is not None
+        async with self.services.db.transaction() as conn:
+            item = await outbox_rows.get_item(conn, outbox_id)
+        assert item is not None and item.message_id is not None, "that notice was not sent"
+        return self.world.message(item.chat_id, item.message_id)
+
+    async def card(self, ticket_id: int) -> ChatMessage:
+        return await self.message_of((await self.ticket(ticket_id)).card_outbox_id)
+
+    async def press_on_card(self, ticket_id: int, user_id: int, data: str) -> dict[str, Any]:
+        card = await self.card(ticket_id)
+        return await self.press(card.chat_id, card.message_id, user_id, data)
 
     def rejected_calls(self) -> list[str]:
         return [
