@@ -210,7 +210,7 @@ async def test_not_solved_reopens_with_rework(harness: Harness) -> None:
 
 
 async def test_no_answer_closes_as_unconfirmed(harness: Harness) -> None:
-    """Without an answer within confirm_window the ticket closes unconfirmed; a late press is stale."""
+    """No answer within confirm_window closes the ticket unconfirmed; a late press is stale."""
     ticket_id = await claimed(harness)
     await resolve(harness, ticket_id)
     resolution = await harness.message_of((await harness.ticket(ticket_id)).resolution_outbox_id)
