@@ -11,7 +11,9 @@ import asyncio
 import sys
 import tempfile
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 from typing import Any, TextIO
 
 from shapely.geometry import shape
@@ -34,9 +36,9 @@ def inside(settings: Settings, grid_id: str) -> tuple[float, float]:
     return round(point.y, 6), round(point.x, 6)
 
 
-def build_world(settings: Settings) -> World:
+def build_world(settings: Settings, clock: StoryClock) -> World:
     """The district's chats and people, as the config describes them, plus shop owners."""
-    world = World()
+    world = World(clock=clock.unix)
     officers: dict[int, str] = {}
     for squad in settings.squads:
         for member in squad.members:
@@ -53,12 +55,30 @@ def build_world(settings: Settings) -> World:
     return world
 
 
+class StoryClock:
+    """The demo's time: starts at 09:30 local this morning and moves as the story says."""
+
+    def __init__(self, zone: str) -> None:
+        start = datetime.now(ZoneInfo(zone)).replace(hour=9, minute=30, second=0, microsecond=0)
+        self.current = start.astimezone(UTC)
+
+    def now(self) -> datetime:
+        return self.current
+
+    def unix(self) -> float:
+        return self.current.timestamp()
+
+    def advance(self, minutes: float) -> None:
+        self.current += timedelta(minutes=minutes)
+
+
 class Script:
     """Plays people in the world and waits until the bot has answered each step."""
 
-    def __init__(self, world: World, pending: Any) -> None:
+    def __init__(self, world: World, pending: Any, clock: StoryClock) -> None:
         self.world = world
         self.pending = pending
+        self.clock = clock
 
     async def settle(self) -> None:
         deadline = time.monotonic() + SETTLE_TIMEOUT
@@ -80,6 +100,21 @@ class Script:
         self.world.press_button(chat_id, panel.message_id, user_id, panel.callback_data[index])
         await self.settle()
 
+    async def press_data(self, chat_id: int, user_id: int, data: str) -> None:
+        """Press the newest message in the chat that carries a button with ``data``."""
+        for message in reversed(self.world.sent_to(chat_id)):
+            if data in message.callback_data:
+                self.world.press_button(chat_id, message.message_id, user_id, data)
+                await self.settle()
+                return
+        raise RuntimeError(f"no button {data} in chat {chat_id}")
+
+    def message_with(self, chat_id: int, data: str) -> int:
+        for message in reversed(self.world.sent_to(chat_id)):
+            if data in message.callback_data:
+                return message.message_id
+        raise RuntimeError(f"no button {data} in chat {chat_id}")
+
     def last_id(self, chat_id: int) -> int:
         message = self.world.last_bot_message(chat_id)
         assert message is not None
@@ -87,7 +122,7 @@ class Script:
 
 
 async def play(script: Script, settings: Settings) -> None:
-    """The story: three reports, one refusal."""
+    """The story: three reports, one refusal, and the first ticket taken to "solved"."""
     market, north = settings.grid_groups[0], settings.grid_groups[-1]
     market_point = inside(settings, market.grids[0])
     # 1. In a group with privacy mode on: /report, then everything as replies.
@@ -102,6 +137,7 @@ async def play(script: Script, settings: Settings) -> None:
         text="水果三轮车停在消防通道上，堵了半小时了",
         reply_to=script.last_id(market.chat_id),
     )
+    script.clock.advance(1)
     # 2. A far-away pin is refused; the reporter cancels.
     await script.say(market.chat_id, WANG, text="/report")
     await script.say(
@@ -111,6 +147,7 @@ async def play(script: Script, settings: Settings) -> None:
         reply_to=script.last_id(market.chat_id),
     )
     await script.say(market.chat_id, WANG, text="/cancel")
+    script.clock.advance(2)
     # 3. In a group where the bot is an admin: a plain venue starts the report; with a photo.
     script.world.set_bot_admin(north.chat_id, CHEN)
     lat, lon = inside(settings, north.grids[0])
@@ -123,11 +160,42 @@ async def play(script: Script, settings: Settings) -> None:
         caption="纸箱堆满人行道",
         reply_to=script.last_id(north.chat_id),
     )
+    await officers_handle_first_ticket(script, settings, market_point)
+    script.clock.advance(5)
     # 4. Privately, through the group's link: the group never sees who reported.
     await script.say(LIU, LIU, text=f"/start r{abs(market.chat_id)}")
     await script.say(LIU, LIU, location=inside(settings, market.grids[-1]))
     await script.press(LIU, LIU, 4)
     await script.press(LIU, LIU, 0)
+
+
+async def officers_handle_first_ticket(
+    script: Script, settings: Settings, point: tuple[float, float]
+) -> None:
+    """Claim, arrive (location as a reply to the card), resolve by service, confirm, rate."""
+    squad = settings.squads[0]
+    chat = squad.dispatch_chat_id
+    officer = next(m.telegram_id for m in squad.members if m.role == "officer")
+    script.clock.advance(3)
+    await script.press_data(chat, officer, "v1:claim:1001")
+    script.clock.advance(14)
+    card = script.message_with(chat, "v1:resolve:1001")
+    await script.say(chat, officer, location=(point[0] + 0.0004, point[1]), reply_to=card)
+    script.clock.advance(9)
+    await script.press_data(chat, officer, "v1:resolve:1001")
+    await script.press_data(chat, officer, "v1:rcls:1001:service")
+    action = settings.workflow.actions["service"][0].code
+    await script.press_data(chat, officer, f"v1:ract:1001:{action}")
+    await script.say(
+        chat,
+        officer,
+        text="已引导摊主到民主路临时经营点，消防通道已畅通",
+        reply_to=script.message_with(chat, "v1:rskip:1001"),
+    )
+    group = settings.grid_groups[0].chat_id
+    script.clock.advance(6)
+    await script.press_data(group, WANG, "v1:ok:1001")
+    await script.press_data(group, WANG, "v1:rate:1001:5")
 
 
 def print_transcripts(world: World, settings: Settings, out: TextIO) -> None:
@@ -147,7 +215,8 @@ async def run_demo(config: Path = Path("config.yaml"), out: TextIO = sys.stdout)
     from storage import outbox as outbox_rows
 
     base = load_settings(config)
-    world = build_world(base)
+    clock = StoryClock(base.timezone)
+    world = build_world(base, clock)
     with tempfile.TemporaryDirectory(prefix="griddesk-demo-") as tmp:
         async with StandinServer(world, DEMO_TOKEN) as server:
             settings = base.model_copy(
@@ -156,7 +225,7 @@ async def run_demo(config: Path = Path("config.yaml"), out: TextIO = sys.stdout)
                     "telegram": TelegramSettings(base_url=server.base_url),
                 }
             )
-            app = build_application(settings, DEMO_TOKEN, config_dir=config.parent)
+            app = build_application(settings, DEMO_TOKEN, clock=clock, config_dir=config.parent)
             services = app.bot_data[SERVICES_KEY]
 
             async def pending() -> bool:
@@ -170,7 +239,7 @@ async def run_demo(config: Path = Path("config.yaml"), out: TextIO = sys.stdout)
                 assert app.updater is not None
                 await app.updater.start_polling(poll_interval=0.0, timeout=1)
                 try:
-                    await play(Script(world, pending), settings)
+                    await play(Script(world, pending, clock), settings)
                 finally:
                     await app.updater.stop()
                     await app.stop()

@@ -173,7 +173,7 @@ class Resolution(Desk):
         limit = self.directory.settings.workflow.max_note_length
         if text is not None and len(text) > limit:
             locale = self.squad_locale(ticket)
-            return Answer(t(locale, "resolve.too_long", limit=limit, length=len(text)))
+            return Answer(t(locale, "resolve.too_long", limit=limit, length=len(text)), True)
         return await self.finish(ticket.id, person, (text or "").strip() or None, photo)
 
     async def finish(

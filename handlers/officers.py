@@ -58,7 +58,8 @@ async def reply_in_squad_chat(update: Update, context: GridContext) -> None:
         answer = await context.services.resolution.note_reply(
             message.chat_id, replied, person, text, largest_photo(message)
         )
-    if answer is not None and answer.text:
+    # A note's success shows on the edited prompt; arrivals and refusals deserve a reply.
+    if answer is not None and answer.text and (spot is not None or answer.alert):
         await _reply(context, update, answer.text, "officer_reply")
 
 
