@@ -13,8 +13,8 @@ import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 from typing import Any, TextIO
+from zoneinfo import ZoneInfo
 
 from shapely.geometry import shape
 
