@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from datetime import date as date_type
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -67,9 +68,73 @@ class Names(Strict):
         return self.en if locale == "en" else self.zh
 
 
+class Deadlines(Strict):
+    """Time limits counted from dispatch: to claim, to be on site, to resolve."""
+
+    claim: Duration = timedelta(minutes=5)
+    arrive: Duration = timedelta(minutes=30)
+    resolve: Duration = timedelta(hours=2)
+
+    @model_validator(mode="after")
+    def _in_order(self) -> Deadlines:
+        if not (self.claim <= self.arrive <= self.resolve):
+            raise ValueError("deadlines must grow: claim <= arrive <= resolve")
+        return self
+
+
 class Category(Strict):
     code: str = Field(pattern=r"^[a-z][a-z0-9_]{0,23}$")
     name: Names
+    deadlines: Deadlines | None = None
+
+
+EscalationAction = Literal["remind_on_duty", "remind_claimer", "notify_leads", "hand_to_fallback"]
+
+
+class EscalationStep(Strict):
+    """One step of an escalation chain, ``after`` the missed deadline."""
+
+    after: Duration = timedelta(0)
+    action: EscalationAction
+
+
+def _steps(*pairs: tuple[int, str]) -> list[EscalationStep]:
+    return [
+        EscalationStep(after=timedelta(minutes=m), action=a)  # type: ignore[arg-type]
+        for m, a in pairs
+    ]
+
+
+class Escalation(Strict):
+    """What happens when a deadline is missed, per deadline, step by step."""
+
+    claim: list[EscalationStep] = Field(
+        default_factory=lambda: _steps(
+            (0, "remind_on_duty"), (5, "notify_leads"), (15, "hand_to_fallback")
+        )
+    )
+    arrive: list[EscalationStep] = Field(
+        default_factory=lambda: _steps((0, "remind_claimer"), (10, "notify_leads"))
+    )
+    resolve: list[EscalationStep] = Field(
+        default_factory=lambda: _steps((0, "remind_claimer"), (30, "notify_leads"))
+    )
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Escalation:
+        for stage in ("claim", "arrive", "resolve"):
+            afters = [step.after for step in getattr(self, stage)]
+            if afters != sorted(afters):
+                raise ValueError(f"{stage}: steps must be in order of their 'after'")
+        return self
+
+
+class CommandCentre(Strict):
+    """The district's command centre (指挥中心): the last fallback, and sees every squad."""
+
+    name: Names
+    chat_id: int
+    members: list[Member] = Field(default_factory=list)
 
 
 class Grid(Strict):
@@ -93,6 +158,59 @@ class Grid(Strict):
         return self
 
 
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_HOURS = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$")
+
+
+def parse_hours(value: str) -> tuple[int, int]:
+    """``08:00-20:00`` as minutes after midnight (start, end); end <= start crosses midnight."""
+    match = _HOURS.match(value.strip())
+    if not match:
+        raise ValueError(f"hours must look like 08:00-20:00, not {value!r}")
+    start = int(match.group(1)) * 60 + int(match.group(2))
+    end = int(match.group(3)) * 60 + int(match.group(4))
+    if end > 24 * 60 or start == end:
+        raise ValueError(f"empty or impossible hours {value!r}")
+    return start, end
+
+
+class Shift(Strict):
+    """A weekly shift: on these days, these local hours, these officers (telegram ids)."""
+
+    days: list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]] = Field(min_length=1)
+    hours: str
+    officers: list[int] = Field(min_length=1)
+
+    @field_validator("hours")
+    @classmethod
+    def _hours(cls, value: str) -> str:
+        parse_hours(value)
+        return value
+
+
+class OverrideShift(Strict):
+    hours: str
+    officers: list[int] = Field(min_length=1)
+
+    @field_validator("hours")
+    @classmethod
+    def _hours(cls, value: str) -> str:
+        parse_hours(value)
+        return value
+
+
+class Override(Strict):
+    """A date whose shifts replace the weekly ones (holidays, swaps); none means nobody."""
+
+    date: date_type
+    shifts: list[OverrideShift] = Field(default_factory=list)
+
+
+class Roster(Strict):
+    shifts: list[Shift] = Field(default_factory=list)
+    overrides: list[Override] = Field(default_factory=list)
+
+
 class Member(Strict):
     telegram_id: int = Field(gt=0)
     name: str = Field(min_length=1)
@@ -106,16 +224,41 @@ class Squad(Strict):
     grids: list[str] = Field(min_length=1)
     members: list[Member] = Field(min_length=1)
     locale: Locale | None = None
+    roster: Roster | None = None
+    fallback: str | None = None
+    lead_chat_id: int | None = None
+
+    @model_validator(mode="after")
+    def _roster_names_members(self) -> Squad:
+        if self.roster is None:
+            return self
+        ids = {m.telegram_id for m in self.members}
+        named = [(f"roster.shifts[{i}]", s.officers) for i, s in enumerate(self.roster.shifts)]
+        for i, override in enumerate(self.roster.overrides):
+            named += [
+                (f"roster.overrides[{i}].shifts[{j}]", s.officers)
+                for j, s in enumerate(override.shifts)
+            ]
+        for where, officers in named:
+            for officer in officers:
+                if officer not in ids:
+                    raise ValueError(f"{where}: {officer} is not a member of this squad")
+        _check_overlaps(self.roster)
+        return self
 
     @field_validator("members")
     @classmethod
     def _unique_members(cls, members: list[Member]) -> list[Member]:
-        seen: set[int] = set()
-        for member in members:
-            if member.telegram_id in seen:
-                raise ValueError(f"telegram_id {member.telegram_id} is listed twice")
-            seen.add(member.telegram_id)
-        return members
+        return _unique_member_ids(members)
+
+
+def _unique_member_ids(members: list[Member]) -> list[Member]:
+    seen: set[int] = set()
+    for member in members:
+        if member.telegram_id in seen:
+            raise ValueError(f"telegram_id {member.telegram_id} is listed twice")
+        seen.add(member.telegram_id)
+    return members
 
 
 class GridGroup(Strict):
@@ -139,6 +282,7 @@ class Action(Strict):
 
 
 OUTCOME_CLASSES = ("service", "management", "enforcement")
+COMMAND_CENTRE = "command_centre"
 
 
 def _default_actions() -> dict[str, list[Action]]:
@@ -221,6 +365,9 @@ class Settings(Strict):
     telegram: TelegramSettings = TelegramSettings()
     intake: Intake = Intake()
     workflow: Workflow = Workflow()
+    deadlines: Deadlines = Deadlines()
+    escalation: Escalation = Escalation()
+    command_centre: CommandCentre | None = None
     outbox: Outbox = Outbox()
     categories: list[Category] = Field(min_length=1)
     grids: list[Grid] = Field(min_length=1)
@@ -256,6 +403,18 @@ class Settings(Strict):
         uncovered = sorted(grid_ids - owner.keys())
         if uncovered:
             raise ValueError(f"no squad covers grid(s) {', '.join(uncovered)}")
+        for squad in self.squads:
+            if squad.fallback is None:
+                continue
+            if squad.fallback == COMMAND_CENTRE:
+                if self.command_centre is None:
+                    raise ValueError(
+                        f"squad {squad.id!r} falls back to a command_centre not configured"
+                    )
+            elif squad.fallback not in {s.id for s in self.squads} or squad.fallback == squad.id:
+                raise ValueError(
+                    f"squad {squad.id!r}: fallback {squad.fallback!r} is not another squad"
+                )
         squad_chats = {s.dispatch_chat_id for s in self.squads}
         for group in self.grid_groups:
             for grid_id in group.grids:
@@ -268,6 +427,48 @@ class Settings(Strict):
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+
+WEEK = 7 * 24 * 60
+
+
+def _week_intervals(day: int, hours: str) -> list[tuple[int, int]]:
+    """A shift on ``day`` as minute intervals of the week, split where it wraps to Monday."""
+    start, end = parse_hours(hours)
+    begin = day * 1440 + start
+    finish = day * 1440 + (end if end > start else end + 1440)
+    if finish <= WEEK:
+        return [(begin, finish)]
+    return [(begin, WEEK), (0, finish - WEEK)]
+
+
+def _overlapping(a: list[tuple[int, int]], b: list[tuple[int, int]]) -> bool:
+    return any(x0 < y1 and y0 < x1 for x0, x1 in a for y0, y1 in b)
+
+
+def _check_overlaps(roster: Roster) -> None:
+    """The same officer in two shifts at the same time is a mistake in the roster."""
+    weekly = [
+        (i, set(s.officers), [iv for d in s.days for iv in _week_intervals(DAYS.index(d), s.hours)])
+        for i, s in enumerate(roster.shifts)
+    ]
+    for n, (i, officers, spans) in enumerate(weekly):
+        for j, others, other_spans in weekly[n + 1 :]:
+            if officers & others and _overlapping(spans, other_spans):
+                raise ValueError(
+                    f"roster.shifts[{i}] and roster.shifts[{j}] overlap for the same officer"
+                )
+    for k, override in enumerate(roster.overrides):
+        day = [
+            (j, set(s.officers), _week_intervals(0, s.hours)) for j, s in enumerate(override.shifts)
+        ]
+        for n, (i, officers, spans) in enumerate(day):
+            for j, others, other_spans in day[n + 1 :]:
+                if officers & others and _overlapping(spans, other_spans):
+                    raise ValueError(f"roster.overrides[{k}]: shifts[{i}] and shifts[{j}] overlap")
+    dates = [o.date for o in roster.overrides]
+    if len(dates) != len(set(dates)):
+        raise ValueError("roster.overrides: a date is given twice")
 
 
 def _unique(section: str, keys: list[Any]) -> None:

@@ -138,9 +138,16 @@ tickets = Table(
     Column("resolve_class", Text),
     Column("resolve_action", Text),
     Column("resolve_prompt_outbox_id", Integer),
+    Column("home_squad_id", Text),
+    Column("duty_mentions", Text),
+    Column("overdue", Text),
+    Column("esc_stage", Text),
+    Column("esc_step", Integer, nullable=False, server_default="0"),
+    Column("esc_due_at", UtcTime),
     Index("tickets_by_squad_status", "squad_id", "status"),
     Index("tickets_by_reported_at", "reported_at"),
     Index("tickets_by_claimer", "claimed_by", "status"),
+    Index("tickets_by_escalation_due", "esc_due_at", sqlite_where=text("esc_due_at IS NOT NULL")),
     Index(
         "tickets_awaiting_confirmation",
         "confirm_deadline",
@@ -182,6 +189,15 @@ outbox = Table(
     Column("last_error", Text),
     Index("outbox_due", "next_attempt_at", sqlite_where=text("status = 'pending'")),
     Index("outbox_by_target", "target_outbox_id"),
+)
+
+duty_states = Table(
+    "duty_states",
+    metadata,
+    Column("user_id", Integer, primary_key=True),
+    Column("on_duty", Boolean, nullable=False),
+    Column("set_at", UtcTime, nullable=False),
+    Column("until", UtcTime, nullable=False),
 )
 
 hinted_chats = Table(

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.schema import inserted_id, outbox, ticket_events, tickets
@@ -62,6 +62,12 @@ class Ticket:
     resolve_class: str | None = None
     resolve_action: str | None = None
     resolve_prompt_outbox_id: int | None = None
+    home_squad_id: str | None = None
+    duty_mentions: str | None = None
+    overdue: str | None = None
+    esc_stage: str | None = None
+    esc_step: int = 0
+    esc_due_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -190,3 +196,22 @@ async def ticket_by_message(
         )
     ).first()
     return Ticket(**row._mapping) if row else None
+
+
+async def escalations_due(conn: AsyncConnection, now: datetime, limit: int = 200) -> list[int]:
+    """Tickets with an escalation step due by ``now``, soonest first."""
+    rows = await conn.execute(
+        select(tickets.c.id)
+        .where(tickets.c.esc_due_at.is_not(None), tickets.c.esc_due_at <= now)
+        .order_by(tickets.c.esc_due_at)
+        .limit(limit)
+    )
+    return [row.id for row in rows]
+
+
+async def next_escalation(conn: AsyncConnection) -> datetime | None:
+    """When the earliest escalation step of any ticket is due."""
+    value: datetime | None = (
+        await conn.execute(select(func.min(tickets.c.esc_due_at)))
+    ).scalar()
+    return value
