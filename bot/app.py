@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -82,6 +82,8 @@ async def _post_init(app: GridApp) -> None:
         app.job_queue.run_repeating(
             _close_unconfirmed, interval=CONFIRM_SWEEP, first=2, name="close-unconfirmed-tickets"
         )
+    if app.job_queue is not None:
+        EscalationTimer(app).start(await services.escalator.next_due())
     await _set_commands(app, services.settings)
     await _check_rights(app, services)
 
@@ -93,6 +95,43 @@ async def _post_shutdown(app: GridApp) -> None:
 
 async def _expire_drafts(context: GridContext) -> None:
     await context.services.intake.expire_due()
+
+
+class EscalationTimer:
+    """One JobQueue job, always set for the earliest escalation due in the database.
+
+    The timer is derived, never the truth: at start it is set from the database, each fire
+    re-reads it, and every ticket change that brings a deadline forward moves it earlier.
+    """
+
+    NAME = "escalation-due"
+
+    def __init__(self, app: GridApp) -> None:
+        self.app = app
+        self.services: Services = app.bot_data[SERVICES_KEY]
+        self.at: datetime | None = None
+
+    def start(self, first: datetime | None) -> None:
+        self.services.alarm.listener = self.wake_at
+        self.wake_at(first)
+
+    def wake_at(self, moment: datetime | None) -> None:
+        if moment is None or (self.at is not None and self.at <= moment):
+            return
+        job_queue = self.app.job_queue
+        assert job_queue is not None
+        for job in job_queue.get_jobs_by_name(self.NAME):
+            job.schedule_removal()
+        self.at = moment
+        delay = max(0.0, (moment - self.services.clock.now()).total_seconds())
+        job_queue.run_once(self._fire, when=delay, name=self.NAME)
+
+    async def _fire(self, context: GridContext) -> None:
+        self.at = None
+        try:
+            await self.services.escalator.fire_due()
+        finally:
+            self.wake_at(await self.services.escalator.next_due())
 
 
 async def _close_unconfirmed(context: GridContext) -> None:

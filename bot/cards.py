@@ -7,6 +7,8 @@ from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from bot import buttons
+from bot.config import Squad
+from bot.deadlines import STAGE_OF_STATUS, deadline, duty_mentions, overdue_stages
 from bot.directory import Directory
 from bot.i18n import Raw, t
 from bot.notices import Button, Markup, inline
@@ -68,6 +70,7 @@ def card_text(ticket: Ticket, directory: Directory, locale: str) -> str:
     key = "card.reporter_private" if ticket.anonymous else "card.reporter"
     lines.append(t(locale, key, reporter=reporter))
     lines.append(t(locale, "card.reported_at", time=local_time(ticket.reported_at, zone)))
+    lines.extend(duty_lines(ticket, directory, locale))
     lines.extend(progress_lines(ticket, directory, locale))
     lines.append(t(locale, f"card.status.{ticket.status}"))
     return "\n".join(lines)
@@ -104,6 +107,36 @@ def card_buttons(ticket: Ticket, locale: str, directory: Directory, mode: str = 
             [first, [button("button.release", "release"), button("button.assign", "assign")]]
         )
     return inline([])
+
+
+def duty_lines(ticket: Ticket, directory: Directory, locale: str) -> list[str]:
+    """Who was on duty at dispatch (mentioned, so they are notified), deadline, overdue."""
+    lines: list[str] = []
+    zone = directory.settings.zone
+    if ticket.status == "dispatched" and ticket.duty_mentions is not None:
+        officers = duty_mentions(ticket)
+        if officers:
+            names = Raw(" ".join(mention(i, n) for i, n in officers))
+            lines.append(t(locale, "card.on_duty", officers=names))
+        else:
+            lines.append(t(locale, "card.nobody_on_duty"))
+    stage = STAGE_OF_STATUS.get(ticket.status)
+    if stage is not None:
+        due = deadline(ticket, directory.settings, stage)
+        if due is not None:
+            lines.append(
+                t(
+                    locale,
+                    "card.deadline",
+                    stage=t(locale, f"stage.{stage}"),
+                    time=local_time(due, zone),
+                )
+            )
+    missed = overdue_stages(ticket)
+    if missed:
+        stages = "、".join(t(locale, f"stage.{s}") for s in missed)
+        lines.append(t(locale, "card.overdue", stages=stages))
+    return lines
 
 
 def minutes_between(start: datetime | None, end: datetime | None) -> int | None:
@@ -184,11 +217,22 @@ def outcome_text(ticket: Ticket, directory: Directory, locale: str) -> str:
     return f"{t(locale, f'outcome.{ticket.outcome_class}')} · {action}"
 
 
-def group_receipt(ticket: Ticket, directory: Directory, locale: str) -> str:
-    """The confirmation shop owners see in their group (never the reporter's name)."""
+def group_receipt(
+    ticket: Ticket, directory: Directory, locale: str, fallback_from: Squad | None = None
+) -> str:
+    """The confirmation shop owners see in their group (never the reporter's name).
+
+    When the grid's own squad had nobody on duty, it says honestly who will handle it.
+    """
+    key = "report.accepted"
+    home = ""
+    if fallback_from is not None:
+        key = "report.accepted_fallback"
+        home = fallback_from.name.get(locale)
     return t(
         locale,
-        "report.accepted",
+        key,
+        home=home,
         number=ticket_number(ticket.id),
         category=directory.category_name(ticket.category, locale),
         grid=directory.grid_name(ticket.grid_id, locale),

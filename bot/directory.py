@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from bot.config import Category, Grid, GridGroup, Member, Settings, Squad
+from bot.config import COMMAND_CENTRE, Category, Grid, GridGroup, Member, Settings, Squad
 from bot.routing import GridIndex, Placement
 
 
@@ -25,11 +25,27 @@ class Directory:
         self.squad_of_grid: dict[str, Squad] = {
             grid_id: squad for squad in settings.squads for grid_id in squad.grids
         }
+        self.command_centre: Squad | None = None
+        if settings.command_centre is not None:
+            centre = settings.command_centre
+            # The command centre acts as a squad with no grids of its own: the last fallback.
+            self.command_centre = Squad.model_construct(
+                id=COMMAND_CENTRE,
+                name=centre.name,
+                dispatch_chat_id=centre.chat_id,
+                grids=[],
+                members=centre.members,
+                locale=None,
+                roster=None,
+                fallback=None,
+                lead_chat_id=None,
+            )
+            self.squads[COMMAND_CENTRE] = self.command_centre
         self.groups: dict[int, GridGroup] = {g.chat_id: g for g in settings.grid_groups}
-        self.squad_chats: dict[int, Squad] = {s.dispatch_chat_id: s for s in settings.squads}
+        self.squad_chats: dict[int, Squad] = {s.dispatch_chat_id: s for s in self.squads.values()}
         self.categories: dict[str, Category] = {c.code: c for c in settings.categories}
         self.memberships: dict[int, list[Membership]] = {}
-        for squad in settings.squads:
+        for squad in self.squads.values():
             for member in squad.members:
                 self.memberships.setdefault(member.telegram_id, []).append(
                     Membership(squad, member)
@@ -39,6 +55,28 @@ class Directory:
             assert grid.polygon is not None  # load_settings resolves geojson_file
             geometries.append((grid.id, grid.polygon))
         self.index = GridIndex(geometries)
+
+    def fallback_of(self, squad: Squad) -> Squad | None:
+        """Where the squad's tickets go when nobody is on duty or a deadline escalates."""
+        if squad.fallback is not None:
+            return self.squads.get(squad.fallback)
+        if squad.id != COMMAND_CENTRE:
+            return self.command_centre
+        return None
+
+    def leads_of(self, squad: Squad) -> list[Member]:
+        leads = [m for m in squad.members if m.role == "lead"]
+        if not leads and self.command_centre is not None:
+            leads = [m for m in self.command_centre.members if m.role == "lead"]
+        return leads
+
+    def lead_chat(self, squad: Squad) -> int:
+        """Where escalations to leads go: the squad's lead chat, the centre's, or its own."""
+        if squad.lead_chat_id is not None:
+            return squad.lead_chat_id
+        if self.command_centre is not None:
+            return self.command_centre.dispatch_chat_id
+        return squad.dispatch_chat_id
 
     def is_lead(self, user_id: int) -> bool:
         return any(m.member.role == "lead" for m in self.memberships.get(user_id, []))

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot import cards, notices
+from bot.deadlines import rearm
 from bot.directory import Directory
+from bot.duty import Route
 from bot.notices import Notice
 from bot.outbox import Outbox
 from storage import tickets as ticket_rows
@@ -25,6 +28,7 @@ async def create_ticket(
     outbox: Outbox,
     now: datetime,
     group_locale: str,
+    route: Route,
 ) -> Ticket:
     """Save the ticket, its first events, and the card (and, if private, the group notice).
 
@@ -32,7 +36,7 @@ async def create_ticket(
     """
     assert draft.grid_id is not None and draft.category is not None
     assert draft.latitude is not None and draft.longitude is not None
-    squad = directory.squad_of_grid[draft.grid_id]
+    squad = route.squad
     ticket_id = await ticket_rows.insert_ticket(
         conn,
         draft_id=draft.id,
@@ -40,6 +44,10 @@ async def create_ticket(
         category=draft.category,
         grid_id=draft.grid_id,
         squad_id=squad.id,
+        home_squad_id=directory.squad_of_grid[draft.grid_id].id,
+        duty_mentions=json.dumps(
+            [[m.telegram_id, m.name] for m in route.on_duty], ensure_ascii=False
+        ),
         latitude=draft.latitude,
         longitude=draft.longitude,
         venue_title=draft.venue_title,
@@ -60,10 +68,19 @@ async def create_ticket(
         conn, ticket_id, "reported", now, draft.user_id, private=draft.private, draft=draft.id
     )
     await ticket_rows.add_event(
-        conn, ticket_id, "dispatched", now, None, squad=squad.id, chat=squad.dispatch_chat_id
+        conn,
+        ticket_id,
+        "dispatched",
+        now,
+        None,
+        squad=squad.id,
+        chat=squad.dispatch_chat_id,
+        fallback_from=route.fallback_from.id if route.fallback_from else None,
+        on_duty=[m.telegram_id for m in route.on_duty],
     )
     ticket = await ticket_rows.get_ticket(conn, ticket_id)
     assert ticket is not None
+    ticket = await rearm(conn, ticket, directory.settings)
     pin_id = await outbox.put(conn, pin_notice(ticket, squad.dispatch_chat_id))
     locale = directory.squad_locale(squad)
     card = card_notice(ticket, directory, locale, squad.dispatch_chat_id, pin_id)
@@ -71,7 +88,7 @@ async def create_ticket(
     if draft.private:
         notice = notices.text(
             draft.group_chat_id,
-            cards.group_receipt(ticket, directory, group_locale),
+            cards.group_receipt(ticket, directory, group_locale, route.fallback_from),
             "group_notice",
             ticket_id=ticket_id,
         )

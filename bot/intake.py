@@ -13,6 +13,7 @@ from bot import buttons, cards, notices
 from bot.clock import Clock
 from bot.directory import Directory
 from bot.dispatch import create_ticket
+from bot.duty import Duty
 from bot.i18n import Raw, locale_of_language_code, t
 from bot.notices import Button
 from bot.outbox import Outbox
@@ -39,6 +40,7 @@ class Intake:
         self.clock = clock
         self.bot_username = bot_username
         self.timeout = directory.settings.intake.report_timeout
+        self.duty = Duty(db, directory, outbox, clock)
 
     # -- starting ---------------------------------------------------------------------------
 
@@ -336,6 +338,8 @@ class Intake:
         submitted = await draft_rows.get_draft(conn, draft.id)
         assert submitted is not None
         group_locale = self.directory.group_locale(draft.group_chat_id)
+        assert submitted.grid_id is not None
+        route = await self.duty.route(conn, submitted.grid_id, now)
         ticket = await create_ticket(
             conn,
             submitted,
@@ -343,8 +347,10 @@ class Intake:
             outbox=self.outbox,
             now=now,
             group_locale=group_locale,
+            route=route,
         )
-        body = cards.group_receipt(ticket, self.directory, draft.user_locale)
+        self.duty.alarm.wake_at(ticket.esc_due_at)
+        body = cards.group_receipt(ticket, self.directory, draft.user_locale, route.fallback_from)
         if draft.private:
             body = t(draft.user_locale, "report.private_done", receipt=Raw(body))
         await self._edit_panel(conn, submitted, body, None)

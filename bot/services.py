@@ -9,10 +9,13 @@ from bot import notices
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.directory import Directory
+from bot.duty import Duty
+from bot.escalation import Escalator
 from bot.i18n import t
 from bot.intake import Intake
 from bot.outbox import Outbox
 from bot.resolution import Resolution
+from bot.ticket_ops import Alarm
 from bot.views import Views
 from bot.workflow import Workflow
 from storage import chats
@@ -30,6 +33,9 @@ class Services:
     workflow: Workflow
     resolution: Resolution
     views: Views
+    duty: Duty
+    escalator: Escalator
+    alarm: Alarm
 
     @classmethod
     def create(
@@ -44,6 +50,12 @@ class Services:
         db = Database(path)
         outbox = Outbox(db, clock, settings.outbox)
         intake = Intake(db, directory, outbox, clock)
+        alarm = Alarm()
+        desk = (db, directory, outbox, clock, alarm)
+        duty = Duty(*desk)
+        intake.duty = duty
+        escalator = Escalator(*desk)
+        escalator.duty = duty
         return cls(
             settings,
             directory,
@@ -51,9 +63,12 @@ class Services:
             db,
             outbox,
             intake,
-            Workflow(db, directory, outbox, clock),
-            Resolution(db, directory, outbox, clock),
-            Views(db, directory, outbox, clock),
+            Workflow(*desk),
+            Resolution(*desk),
+            Views(*desk),
+            duty,
+            escalator,
+            alarm,
         )
 
     async def open(self, bot_username: str) -> None:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot import cards, notices
 from bot.clock import Clock
+from bot.deadlines import rearm
 from bot.directory import Directory
 from bot.i18n import t
 from bot.notices import Markup, Notice
@@ -18,6 +21,17 @@ from storage.database import Database
 from storage.tickets import Ticket
 
 
+class Alarm:
+    """Passes "an escalation is due at ..." to whoever keeps the timer (the JobQueue)."""
+
+    def __init__(self) -> None:
+        self.listener: Callable[[datetime], None] | None = None
+
+    def wake_at(self, moment: datetime | None) -> None:
+        if moment is not None and self.listener is not None:
+            self.listener(moment)
+
+
 @dataclass
 class Desk:
     """What every workflow step needs: the database, the district, the outbox, the clock."""
@@ -26,6 +40,7 @@ class Desk:
     directory: Directory
     outbox: Outbox
     clock: Clock
+    alarm: Alarm = field(default_factory=Alarm)
 
     def squad_locale(self, ticket: Ticket) -> str:
         return self.directory.squad_locale(self.directory.squads[ticket.squad_id])
@@ -39,7 +54,9 @@ class Desk:
         return ticket
 
     async def refresh_card(self, conn: AsyncConnection, ticket: Ticket, mode: str = "") -> None:
-        """Edit the squad's card in place to show the ticket as it is now."""
+        """After any change: re-derive the ticket's escalation timer, then edit its card."""
+        ticket = await rearm(conn, ticket, self.directory.settings)
+        self.alarm.wake_at(ticket.esc_due_at)
         if ticket.card_outbox_id is None:
             return
         locale = self.squad_locale(ticket)

@@ -57,6 +57,10 @@ class Views(Desk):
             extra = self.officer_name(detail["officer"], str(detail["officer"]))
         elif event.kind == "resolved":
             extra = t(locale, f"outcome.{detail['outcome']}")
+        elif event.kind == "escalated":
+            extra = t(locale, f"stage.{detail['stage']}")
+        elif event.kind == "handed_over":
+            extra = self.directory.squads[detail["squad"]].name.get(locale)
         elif event.kind == "rated":
             extra = "⭐" * int(detail["rating"])
         if event.kind in ("reported", "confirmed", "reopened", "rated"):

@@ -96,7 +96,33 @@ async def mine_command(update: Update, context: GridContext) -> None:
     await _reply(context, update, body, "view")
 
 
+async def onduty_command(update: Update, context: GridContext) -> None:
+    await _clock(update, context, on=True)
+
+
+async def offduty_command(update: Update, context: GridContext) -> None:
+    await _clock(update, context, on=False)
+
+
+async def _clock(update: Update, context: GridContext, *, on: bool) -> None:
+    message = update.effective_message
+    if message is None or message.from_user is None:
+        return
+    body = await context.services.duty.clock_in_out(
+        person_of(message.from_user), on, _locale(update, context)
+    )
+    await _reply(context, update, body, "duty")
+
+
+async def duty_command(update: Update, context: GridContext) -> None:
+    body = await context.services.duty.board(_locale(update, context))
+    await _reply(context, update, body, "duty")
+
+
 def register(app: GridApp) -> None:
+    app.add_handler(CommandHandler("onduty", onduty_command, filters=NEW_MESSAGES))
+    app.add_handler(CommandHandler("offduty", offduty_command, filters=NEW_MESSAGES))
+    app.add_handler(CommandHandler("duty", duty_command, filters=NEW_MESSAGES))
     app.add_handler(CommandHandler("ticket", ticket_command, filters=NEW_MESSAGES))
     app.add_handler(CommandHandler("open", open_command, filters=NEW_MESSAGES))
     app.add_handler(CommandHandler("mine", mine_command, filters=NEW_MESSAGES))

@@ -215,3 +215,19 @@ async def next_escalation(conn: AsyncConnection) -> datetime | None:
         await conn.execute(select(func.min(tickets.c.esc_due_at)))
     ).scalar()
     return value
+
+
+async def take_escalation_step(
+    conn: AsyncConnection, ticket_id: int, stage: str, step: int
+) -> bool:
+    """Mark step ``step`` of ``stage`` as fired; False if it already was (fire once)."""
+    result = await conn.execute(
+        update(tickets)
+        .where(
+            tickets.c.id == ticket_id,
+            tickets.c.esc_stage == stage,
+            tickets.c.esc_step == step,
+        )
+        .values(esc_step=step + 1)
+    )
+    return result.rowcount == 1

@@ -1,0 +1,91 @@
+"""Deadlines per category and the escalation plan derived from a ticket's row.
+
+Nothing here keeps time in memory: a ticket's next escalation step follows from its status,
+its dispatch time, the config, and how many steps of the current stage already fired. The
+result is stored as ``esc_due_at`` so that timers can always be rebuilt from the database.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot.config import Deadlines, Settings
+from storage import tickets as ticket_rows
+from storage.tickets import Ticket
+
+STAGE_OF_STATUS = {"dispatched": "claim", "claimed": "arrive", "on_site": "resolve"}
+STAGES = ("claim", "arrive", "resolve")
+MARK_OVERDUE = "mark_overdue"
+
+
+@dataclass(frozen=True)
+class Plan:
+    stage: str
+    step: int
+    action: str | None
+    due: datetime | None
+
+
+def limits(settings: Settings, category: str) -> Deadlines:
+    """The category's own deadlines, or the district's defaults."""
+    for entry in settings.categories:
+        if entry.code == category and entry.deadlines is not None:
+            return entry.deadlines
+    return settings.deadlines
+
+
+def deadline(ticket: Ticket, settings: Settings, stage: str) -> datetime | None:
+    if ticket.dispatched_at is None:
+        return None
+    limit: timedelta = getattr(limits(settings, ticket.category), stage)
+    return ticket.dispatched_at + limit
+
+
+def chain(settings: Settings, stage: str) -> list[tuple[timedelta, str]]:
+    """The steps of a stage: first the ticket is marked overdue, then the configured ones."""
+    steps = getattr(settings.escalation, stage)
+    return [(timedelta(0), MARK_OVERDUE), *((s.after, s.action) for s in steps)]
+
+
+def plan(ticket: Ticket, settings: Settings) -> Plan | None:
+    """The ticket's next escalation step and when it is due (None: nothing to watch)."""
+    stage = STAGE_OF_STATUS.get(ticket.status)
+    if stage is None:
+        return None
+    due_base = deadline(ticket, settings, stage)
+    step = ticket.esc_step if ticket.esc_stage == stage else 0
+    steps = chain(settings, stage)
+    if due_base is None or step >= len(steps):
+        return Plan(stage, step, None, None)
+    after, action = steps[step]
+    return Plan(stage, step, action, due_base + after)
+
+
+async def rearm(conn: AsyncConnection, ticket: Ticket, settings: Settings) -> Ticket:
+    """Store the ticket's next escalation time after any change; return the fresh row."""
+    next_step = plan(ticket, settings)
+    values = {
+        "esc_stage": next_step.stage if next_step else None,
+        "esc_step": next_step.step if next_step else 0,
+        "esc_due_at": next_step.due if next_step else None,
+    }
+    if (ticket.esc_stage, ticket.esc_step, ticket.esc_due_at) != tuple(values.values()):
+        await ticket_rows.set_ticket(conn, ticket.id, **values)
+        fresh = await ticket_rows.get_ticket(conn, ticket.id)
+        assert fresh is not None
+        return fresh
+    return ticket
+
+
+def overdue_stages(ticket: Ticket) -> list[str]:
+    return json.loads(ticket.overdue) if ticket.overdue else []
+
+
+def duty_mentions(ticket: Ticket) -> list[tuple[int, str]]:
+    return (
+        [tuple(pair) for pair in json.loads(ticket.duty_mentions)] if ticket.duty_mentions else []
+    )  # type: ignore[misc]

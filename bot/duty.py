@@ -1,0 +1,75 @@
+"""Duty: who is on duty now, clocking in and out by hand, and routing to the on-duty squad."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot import cards
+from bot.config import Member, Squad
+from bot.i18n import t
+from bot.people import Person
+from bot.rosters import manual_until, on_duty
+from bot.ticket_ops import Desk
+from storage import duty as duty_rows
+
+
+@dataclass(frozen=True)
+class Route:
+    """Where a new ticket goes: the squad, who is on duty there, and whose it really is."""
+
+    squad: Squad
+    on_duty: list[Member]
+    fallback_from: Squad | None = None
+
+
+class Duty(Desk):
+    async def on_duty(self, conn: AsyncConnection, squad: Squad, at: datetime) -> list[Member]:
+        manual = await duty_rows.active_states(conn, at)
+        return on_duty(squad, at, self.directory.settings.zone, manual)
+
+    async def route(self, conn: AsyncConnection, grid_id: str, at: datetime) -> Route:
+        """The grid's squad if anyone is on duty there, else its fallbacks in turn.
+
+        When nobody is on duty anywhere along the way, the grid's own squad keeps it: a
+        ticket is never dropped, and the card says nobody was on duty.
+        """
+        home = self.directory.squad_of_grid[grid_id]
+        squad: Squad | None = home
+        seen: set[str] = set()
+        while squad is not None and squad.id not in seen:
+            seen.add(squad.id)
+            officers = await self.on_duty(conn, squad, at)
+            if officers:
+                return Route(squad, officers, None if squad is home else home)
+            squad = self.directory.fallback_of(squad)
+        return Route(home, [])
+
+    async def clock_in_out(self, person: Person, on: bool, locale: str) -> str:
+        """``/onduty`` or ``/offduty``: the manual state holds until the roster next changes."""
+        memberships = self.directory.memberships.get(person.id)
+        if not memberships:
+            return t(locale, "duty.not_a_member")
+        squad = memberships[0].squad
+        now = self.clock.now()
+        zone = self.directory.settings.zone
+        until = manual_until(squad, person.id, now, zone)
+        async with self.db.transaction() as conn:
+            await duty_rows.set_duty(conn, person.id, on, now, until)
+        key = "duty.clocked_in" if on else "duty.clocked_out"
+        return t(locale, key, until=cards.local_time(until, zone))
+
+    async def board(self, locale: str) -> str:
+        """``/duty``: who is on duty now in each squad."""
+        now = self.clock.now()
+        lines = [t(locale, "duty.title", time=cards.local_time(now, self.directory.settings.zone))]
+        async with self.db.transaction() as conn:
+            for squad in self.directory.squads.values():
+                officers = await self.on_duty(conn, squad, now)
+                names = (
+                    "、".join(m.name for m in officers) if officers else t(locale, "duty.nobody")
+                )
+                lines.append(t(locale, "duty.line", squad=squad.name.get(locale), names=names))
+        return "\n".join(lines)

@@ -1,0 +1,226 @@
+"""Escalation: a missed deadline marks the ticket overdue, then reminds, then tells leads,
+then hands the ticket to the fallback squad, each step once, as configured.
+
+Each step is claimed with a conditional update of the ticket (``esc_step``) in the same
+transaction as its notices and its event, so a restart neither repeats nor skips a step;
+a step that fell due while the bot was down fires once, when it starts again.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from bot import cards, notices
+from bot.cards import duration_text, mention, minutes_between
+from bot.deadlines import MARK_OVERDUE, deadline, overdue_stages, plan
+from bot.dispatch import card_notice, pin_notice
+from bot.duty import Duty
+from bot.i18n import Raw, t
+from bot.ticket_ops import Desk
+from bot.workflow import CLEARED_CLAIM
+from storage import tickets as ticket_rows
+from storage.tickets import Ticket
+
+log = logging.getLogger(__name__)
+
+MAX_STEPS_PER_ROUND = 20
+
+
+class Escalator(Desk):
+    duty: Duty
+
+    async def next_due(self) -> datetime | None:
+        async with self.db.transaction() as conn:
+            return await ticket_rows.next_escalation(conn)
+
+    async def fire_due(self) -> int:
+        """Fire every escalation step due by now; return how many fired."""
+        fired = 0
+        while True:
+            async with self.db.transaction() as conn:
+                due = await ticket_rows.escalations_due(conn, self.clock.now())
+            if not due:
+                break
+            before = fired
+            for ticket_id in due:
+                fired += await self._fire_ticket(ticket_id)
+            if fired == before:
+                break
+        if fired:
+            self.outbox.wake()
+        return fired
+
+    async def _fire_ticket(self, ticket_id: int) -> int:
+        fired = 0
+        for _ in range(MAX_STEPS_PER_ROUND):
+            async with self.db.transaction() as conn:
+                ticket = await ticket_rows.get_ticket(conn, ticket_id)
+                if ticket is None:
+                    return fired
+                step = plan(ticket, self.directory.settings)
+                now = self.clock.now()
+                if step is None or step.due is None or step.due > now or step.action is None:
+                    # Not (or no longer) due: store the true next time and stop.
+                    await ticket_rows.set_ticket(
+                        conn, ticket_id, esc_due_at=step.due if step else None
+                    )
+                    return fired
+                if not await ticket_rows.take_escalation_step(
+                    conn, ticket_id, step.stage, step.step
+                ):
+                    await ticket_rows.set_ticket(
+                        conn, ticket_id, esc_stage=step.stage, esc_step=step.step
+                    )
+                    continue
+                await ticket_rows.add_event(
+                    conn,
+                    ticket_id,
+                    "escalated",
+                    now,
+                    None,
+                    stage=step.stage,
+                    step=step.step,
+                    action=step.action,
+                )
+                ticket = await self.reload(conn, ticket_id)
+                await self._act(conn, ticket, step.stage, step.action, now)
+                fired += 1
+        log.warning("ticket %s: more escalation steps due than one round takes", ticket_id)
+        return fired
+
+    async def _act(
+        self, conn: AsyncConnection, ticket: Ticket, stage: str, action: str, now: datetime
+    ) -> None:
+        squad = self.directory.squads[ticket.squad_id]
+        locale = self.squad_locale(ticket)
+        due = deadline(ticket, self.directory.settings, stage)
+        late = duration_text(minutes_between(due, now) or 0, locale)
+        number = cards.ticket_number(ticket.id)
+        stage_name = t(locale, f"stage.{stage}")
+        if action == MARK_OVERDUE:
+            missed = [*overdue_stages(ticket), stage]
+            await ticket_rows.set_ticket(conn, ticket.id, overdue=json.dumps(missed))
+            await self.refresh_card(conn, await self.reload(conn, ticket.id))
+        elif action == "remind_on_duty":
+            officers = await self.duty.on_duty(conn, squad, now) or squad.members
+            names = Raw(" ".join(mention(m.telegram_id, m.name) for m in officers))
+            body = t(
+                locale,
+                "escalate.remind_on_duty",
+                number=number,
+                stage=stage_name,
+                late=late,
+                officers=names,
+            )
+            await self.tell_squad(conn, ticket, body)
+            await self.refresh_card(conn, ticket)
+        elif action == "remind_claimer":
+            who = mention(ticket.claimed_by or 0, ticket.claimed_by_name or "")
+            body = t(
+                locale,
+                "escalate.remind_claimer",
+                number=number,
+                stage=stage_name,
+                late=late,
+                officer=who,
+            )
+            await self.tell_squad(conn, ticket, body)
+            await self.refresh_card(conn, ticket)
+        elif action == "notify_leads":
+            await self._notify_leads(conn, ticket, stage_name, late, locale)
+            await self.refresh_card(conn, ticket)
+        elif action == "hand_to_fallback":
+            await self._hand_over(conn, ticket, now)
+
+    async def _notify_leads(
+        self, conn: AsyncConnection, ticket: Ticket, stage: str, late: str, locale: str
+    ) -> None:
+        squad = self.directory.squads[ticket.squad_id]
+        leads = self.directory.leads_of(squad)
+        body = t(
+            locale,
+            "escalate.notify_leads",
+            number=cards.ticket_number(ticket.id),
+            squad=squad.name.get(locale),
+            stage=stage,
+            late=late,
+            category=self.directory.category_name(ticket.category, locale),
+            grid=self.directory.grid_name(ticket.grid_id, locale),
+            leads=Raw(" ".join(mention(m.telegram_id, m.name) for m in leads)),
+        )
+        chat = self.directory.lead_chat(squad)
+        if chat == squad.dispatch_chat_id:
+            await self.tell_squad(conn, ticket, body)
+        else:
+            await self.outbox.put(
+                conn, notices.text(chat, body, "lead_notice", ticket_id=ticket.id)
+            )
+
+    async def _hand_over(self, conn: AsyncConnection, ticket: Ticket, now: datetime) -> None:
+        """Give the ticket to the fallback squad: a new card there, the old one closed."""
+        squad = self.directory.squads[ticket.squad_id]
+        target = self.directory.fallback_of(squad)
+        if target is None:
+            log.info("ticket %s: no fallback for squad %s", ticket.id, squad.id)
+            return
+        officers = await self.duty.on_duty(conn, target, now)
+        old_card = ticket.card_outbox_id
+        await ticket_rows.set_ticket(
+            conn,
+            ticket.id,
+            **(
+                CLEARED_CLAIM
+                | {
+                    "squad_id": target.id,
+                    "status": "dispatched",
+                    "dispatched_at": now,
+                    "esc_stage": None,
+                    "esc_step": 0,
+                    "duty_mentions": json.dumps(
+                        [[m.telegram_id, m.name] for m in officers], ensure_ascii=False
+                    ),
+                }
+            ),
+        )
+        await ticket_rows.add_event(
+            conn, ticket.id, "handed_over", now, None, squad=target.id, previous=squad.id
+        )
+        ticket = await self.reload(conn, ticket.id)
+        old_locale = self.directory.squad_locale(squad)
+        if old_card is not None:
+            body = t(
+                old_locale,
+                "escalate.handed_card",
+                number=cards.ticket_number(ticket.id),
+                squad=target.name.get(old_locale),
+            )
+            await self.outbox.put(
+                conn,
+                notices.edit(
+                    old_card,
+                    squad.dispatch_chat_id,
+                    body,
+                    "card",
+                    caption=ticket.photo_file_id is not None,
+                    ticket_id=ticket.id,
+                ),
+            )
+        pin = await self.outbox.put(conn, pin_notice(ticket, target.dispatch_chat_id))
+        locale = self.directory.squad_locale(target)
+        card = card_notice(ticket, self.directory, locale, target.dispatch_chat_id, pin)
+        await ticket_rows.set_ticket(
+            conn, ticket.id, card_outbox_id=await self.outbox.put(conn, card)
+        )
+        ticket = await self.reload(conn, ticket.id)
+        await self.refresh_card(conn, ticket)
+        body = t(
+            ticket.locale,
+            "group.handed",
+            number=cards.ticket_number(ticket.id),
+            squad=target.name.get(ticket.locale),
+        )
+        await self.set_progress(conn, ticket, body)
