@@ -82,10 +82,12 @@ async def rearm(conn: AsyncConnection, ticket: Ticket, settings: Settings) -> Ti
 
 
 def overdue_stages(ticket: Ticket) -> list[str]:
-    return json.loads(ticket.overdue) if ticket.overdue else []
+    """The stages whose deadline the ticket missed, in order."""
+    return [str(stage) for stage in json.loads(ticket.overdue)] if ticket.overdue else []
 
 
 def duty_mentions(ticket: Ticket) -> list[tuple[int, str]]:
-    return (
-        [tuple(pair) for pair in json.loads(ticket.duty_mentions)] if ticket.duty_mentions else []
-    )  # type: ignore[misc]
+    """The officers on duty when the ticket was dispatched, as (id, name)."""
+    if not ticket.duty_mentions:
+        return []
+    return [(int(user_id), str(name)) for user_id, name in json.loads(ticket.duty_mentions)]
