@@ -71,12 +71,8 @@ class Directory:
         return leads
 
     def lead_chat(self, squad: Squad) -> int:
-        """Where escalations to leads go: the squad's lead chat, the centre's, or its own."""
-        if squad.lead_chat_id is not None:
-            return squad.lead_chat_id
-        if self.command_centre is not None:
-            return self.command_centre.dispatch_chat_id
-        return squad.dispatch_chat_id
+        """Where escalations to leads go: the squad's lead chat if set, else its own chat."""
+        return squad.lead_chat_id if squad.lead_chat_id is not None else squad.dispatch_chat_id
 
     def is_lead(self, user_id: int) -> bool:
         return any(m.member.role == "lead" for m in self.memberships.get(user_id, []))

@@ -27,9 +27,10 @@ NORTH_GROUP = -1001000000202  # grid group for xinpu-north
 MINZHU_SQUAD = -1001000000101
 XINPU_SQUAD = -1001000000102
 STRANGE_GROUP = -1009999999999  # a group nobody configured
+COMMAND_CENTRE = -1001000000100
 
 WANG, LIU, CHEN, OUTSIDER = 9001, 9002, 9003, 9009  # shop owners, and someone in no group
-LI_MING, ZHAO_GANG = 710002, 720002  # officers
+LI_MING, ZHAO_GANG, SUN_LEI = 710002, 720002, 720003  # officers
 
 IN_WEST = (34.5940, 119.1750)
 IN_NORTH = (34.6020, 119.1850)
@@ -47,10 +48,13 @@ def populate(world: World) -> None:
     world.add_user(710003, "王强")
     world.add_user(720001, "陈队长")
     world.add_user(ZHAO_GANG, "赵刚")
+    world.add_user(SUN_LEI, "孙磊")
+    world.add_user(700001, "刘主任")
     world.add_chat(MARKET_GROUP, title="民主路商户群", members=[WANG, LIU, LI_MING, 710001])
     world.add_chat(NORTH_GROUP, title="新浦北商户群", members=[CHEN, ZHAO_GANG])
     world.add_chat(MINZHU_SQUAD, title="民主路中队", members=[710001, LI_MING, 710003])
-    world.add_chat(XINPU_SQUAD, title="新浦中队", members=[720001, ZHAO_GANG])
+    world.add_chat(XINPU_SQUAD, title="新浦中队", members=[720001, ZHAO_GANG, SUN_LEI])
+    world.add_chat(COMMAND_CENTRE, title="街道指挥中心", members=[700001])
     world.add_chat(STRANGE_GROUP, title="别的群", members=[OUTSIDER])
     for user in (WANG, LIU, CHEN, OUTSIDER):
         world.add_chat(user, "private")
