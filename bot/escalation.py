@@ -99,6 +99,7 @@ class Escalator(Desk):
         locale = self.squad_locale(ticket)
         due = deadline(ticket, self.directory.settings, stage)
         late = duration_text(minutes_between(due, now) or 0, locale)
+        due_text = cards.local_time(due, self.directory.settings.zone) if due else ""
         number = cards.ticket_number(ticket.id)
         stage_name = t(locale, f"stage.{stage}")
         if action == MARK_OVERDUE:
@@ -113,7 +114,7 @@ class Escalator(Desk):
                 "escalate.remind_on_duty",
                 number=number,
                 stage=stage_name,
-                late=late,
+                due=due_text,
                 officers=names,
             )
             await self.tell_squad(conn, ticket, body)
@@ -125,7 +126,7 @@ class Escalator(Desk):
                 "escalate.remind_claimer",
                 number=number,
                 stage=stage_name,
-                late=late,
+                due=due_text,
                 officer=who,
             )
             await self.tell_squad(conn, ticket, body)
