@@ -43,11 +43,19 @@ def build_world(settings: Settings, clock: StoryClock) -> World:
     for squad in settings.squads:
         for member in squad.members:
             officers[member.telegram_id] = member.name
+    if settings.command_centre is not None:
+        for member in settings.command_centre.members:
+            officers[member.telegram_id] = member.name
     for user_id, name in {**OWNERS, **officers}.items():
         world.add_user(user_id, name, language_code="zh-hans")
     for squad in settings.squads:
         members = [m.telegram_id for m in squad.members]
         world.add_chat(squad.dispatch_chat_id, title=squad.name.zh, members=members)
+    if settings.command_centre is not None:
+        centre = settings.command_centre
+        world.add_chat(
+            centre.chat_id, title=centre.name.zh, members=[m.telegram_id for m in centre.members]
+        )
     for group in settings.grid_groups:
         world.add_chat(group.chat_id, title=group.name, members=[*OWNERS, *officers])
     for user_id in OWNERS:
@@ -56,11 +64,11 @@ def build_world(settings: Settings, clock: StoryClock) -> World:
 
 
 class StoryClock:
-    """The demo's time: starts at 09:30 local this morning and moves as the story says."""
+    """The demo's time: starts at 21:30 local yesterday and moves as the story says."""
 
     def __init__(self, zone: str) -> None:
-        start = datetime.now(ZoneInfo(zone)).replace(hour=9, minute=30, second=0, microsecond=0)
-        self.current = start.astimezone(UTC)
+        today = datetime.now(ZoneInfo(zone)).replace(hour=21, minute=30, second=0, microsecond=0)
+        self.current = (today - timedelta(days=1)).astimezone(UTC)
 
     def now(self) -> datetime:
         return self.current
@@ -75,10 +83,17 @@ class StoryClock:
 class Script:
     """Plays people in the world and waits until the bot has answered each step."""
 
-    def __init__(self, world: World, pending: Any, clock: StoryClock) -> None:
+    def __init__(self, world: World, pending: Any, clock: StoryClock, escalate: Any) -> None:
         self.world = world
         self.pending = pending
         self.clock = clock
+        self.escalate = escalate
+
+    async def pass_minutes(self, minutes: float) -> None:
+        """Let story time pass, and let the deadlines that fell due meanwhile escalate."""
+        self.clock.advance(minutes)
+        await self.escalate()
+        await self.settle()
 
     async def settle(self) -> None:
         deadline = time.monotonic() + SETTLE_TIMEOUT
@@ -122,10 +137,16 @@ class Script:
 
 
 async def play(script: Script, settings: Settings) -> None:
-    """The story: three reports, one refusal, and the first ticket taken to "solved"."""
+    """The story: an evening report that escalates and is then handled to "solved",
+    and the next morning three more reports (in a group, as admin, privately) and a refusal.
+    """
     market, north = settings.grid_groups[0], settings.grid_groups[-1]
     market_point = inside(settings, market.grids[0])
-    # 1. In a group with privacy mode on: /report, then everything as replies.
+    await evening(script, settings, market_point)
+    now = script.clock.current.astimezone(ZoneInfo(settings.timezone))
+    morning = (now + timedelta(days=1)).replace(hour=9, minute=30)
+    await script.pass_minutes((morning - now).total_seconds() / 60)
+    # In a group with privacy mode on: /report, then everything as replies.
     await script.say(market.chat_id, WANG, text="/report")
     await script.say(
         market.chat_id, WANG, location=market_point, reply_to=script.last_id(market.chat_id)
@@ -138,7 +159,7 @@ async def play(script: Script, settings: Settings) -> None:
         reply_to=script.last_id(market.chat_id),
     )
     script.clock.advance(1)
-    # 2. A far-away pin is refused; the reporter cancels.
+    # A far-away pin is refused; the reporter cancels.
     await script.say(market.chat_id, WANG, text="/report")
     await script.say(
         market.chat_id,
@@ -148,7 +169,7 @@ async def play(script: Script, settings: Settings) -> None:
     )
     await script.say(market.chat_id, WANG, text="/cancel")
     script.clock.advance(2)
-    # 3. In a group where the bot is an admin: a plain venue starts the report; with a photo.
+    # In a group where the bot is an admin: a plain venue starts the report; with a photo.
     script.world.set_bot_admin(north.chat_id, CHEN)
     lat, lon = inside(settings, north.grids[0])
     await script.say(north.chat_id, CHEN, venue=Venue(lat, lon, "新浦菜市场", "新浦路88号"))
@@ -160,42 +181,51 @@ async def play(script: Script, settings: Settings) -> None:
         caption="纸箱堆满人行道",
         reply_to=script.last_id(north.chat_id),
     )
-    await officers_handle_first_ticket(script, settings, market_point)
     script.clock.advance(5)
-    # 4. Privately, through the group's link: the group never sees who reported.
+    # Privately, through the group's link: the group never sees who reported.
     await script.say(LIU, LIU, text=f"/start r{abs(market.chat_id)}")
     await script.say(LIU, LIU, location=inside(settings, market.grids[-1]))
     await script.press(LIU, LIU, 4)
     await script.press(LIU, LIU, 0)
 
 
-async def officers_handle_first_ticket(
-    script: Script, settings: Settings, point: tuple[float, float]
-) -> None:
-    """Claim, arrive (location as a reply to the card), resolve by service, confirm, rate."""
-    squad = settings.squads[0]
-    chat = squad.dispatch_chat_id
-    officer = next(m.telegram_id for m in squad.members if m.role == "officer")
-    script.clock.advance(3)
-    await script.press_data(chat, officer, "v1:claim:1001")
-    script.clock.advance(14)
+async def evening(script: Script, settings: Settings, point: tuple[float, float]) -> None:
+    """21:30: the grid's day squad is off, so the night squad gets the ticket. Nobody claims:
+    a reminder at the deadline, the leads five minutes later; then the night officer claims,
+    arrives (location as a reply to the card), resolves by service, and the reporter confirms.
+    """
+    market = settings.grid_groups[0].chat_id
+    await script.say(market, WANG, text="/report")
+    await script.say(market, WANG, location=point, reply_to=script.last_id(market))
+    await script.press(market, WANG, 0)
+    await script.say(market, WANG, text="夜市摊位摆到了消防通道上", reply_to=script.last_id(market))
+    await script.pass_minutes(5)
+    await script.pass_minutes(5)
+    await script.pass_minutes(2)
+    home = settings.squads[0]
+    night = next((s for s in settings.squads if s.id == home.fallback), home)
+    chat = night.dispatch_chat_id
+    officer = script.world.message(chat, script.message_with(chat, "v1:claim:1001"))
+    on_duty = [m.telegram_id for m in night.members if m.role == "officer"]
+    who = next((i for i in reversed(on_duty) if str(i) in str(officer.entities)), on_duty[-1])
+    await script.press_data(chat, who, "v1:claim:1001")
+    await script.pass_minutes(13)
     card = script.message_with(chat, "v1:resolve:1001")
-    await script.say(chat, officer, location=(point[0] + 0.0004, point[1]), reply_to=card)
-    script.clock.advance(9)
-    await script.press_data(chat, officer, "v1:resolve:1001")
-    await script.press_data(chat, officer, "v1:rcls:1001:service")
+    await script.say(chat, who, location=(point[0] + 0.0004, point[1]), reply_to=card)
+    await script.pass_minutes(9)
+    await script.press_data(chat, who, "v1:resolve:1001")
+    await script.press_data(chat, who, "v1:rcls:1001:service")
     action = settings.workflow.actions["service"][0].code
-    await script.press_data(chat, officer, f"v1:ract:1001:{action}")
+    await script.press_data(chat, who, f"v1:ract:1001:{action}")
     await script.say(
         chat,
-        officer,
-        text="已引导摊主到民主路临时经营点，消防通道已畅通",
+        who,
+        text="已引导摊主到临时经营点，消防通道已畅通",
         reply_to=script.message_with(chat, "v1:rskip:1001"),
     )
-    group = settings.grid_groups[0].chat_id
-    script.clock.advance(6)
-    await script.press_data(group, WANG, "v1:ok:1001")
-    await script.press_data(group, WANG, "v1:rate:1001:5")
+    await script.pass_minutes(6)
+    await script.press_data(market, WANG, "v1:ok:1001")
+    await script.press_data(market, WANG, "v1:rate:1001:5")
 
 
 def print_transcripts(world: World, settings: Settings, out: TextIO) -> None:
@@ -239,7 +269,8 @@ async def run_demo(config: Path = Path("config.yaml"), out: TextIO = sys.stdout)
                 assert app.updater is not None
                 await app.updater.start_polling(poll_interval=0.0, timeout=1)
                 try:
-                    await play(Script(world, pending, clock), settings)
+                    script = Script(world, pending, clock, services.escalator.fire_due)
+                    await play(script, settings)
                 finally:
                     await app.updater.stop()
                     await app.stop()

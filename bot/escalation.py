@@ -103,7 +103,8 @@ class Escalator(Desk):
         number = cards.ticket_number(ticket.id)
         stage_name = t(locale, f"stage.{stage}")
         if action == MARK_OVERDUE:
-            missed = [*overdue_stages(ticket), stage]
+            missed = overdue_stages(ticket)
+            missed += [] if stage in missed else [stage]
             await ticket_rows.set_ticket(conn, ticket.id, overdue=json.dumps(missed))
             await self.refresh_card(conn, await self.reload(conn, ticket.id))
         elif action == "remind_on_duty":

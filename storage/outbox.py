@@ -54,8 +54,15 @@ async def enqueue(
     reply_to_message_id: int | None = None,
     target_outbox_id: int | None = None,
 ) -> int:
-    """Write one message to send; an edit replaces any older unsent edit of its target."""
+    """Write one message to send; an edit replaces any older unsent edit of its target.
+
+    An edit that would leave the message as it already is (or will be) is not written:
+    Telegram refuses it, and it would spend a request of the chat's budget for nothing.
+    """
     if target_outbox_id is not None:
+        latest = await _latest_content(conn, target_outbox_id)
+        if latest is not None and latest[1] == _content(payload):
+            return latest[0]
         await conn.execute(
             update(outbox)
             .where(outbox.c.target_outbox_id == target_outbox_id, outbox.c.status == PENDING)
@@ -78,6 +85,31 @@ async def enqueue(
         )
     )
     return inserted_id(result)
+
+
+def _content(payload: dict[str, Any]) -> tuple[Any, Any]:
+    text = payload.get("text", payload.get("caption"))
+    return text, payload.get("markup") or {"inline": []}
+
+
+async def _latest_content(
+    conn: AsyncConnection, target_outbox_id: int
+) -> tuple[int, tuple[Any, Any]] | None:
+    """The newest content of a message: its latest live edit, or the message as sent."""
+    row = (
+        await conn.execute(
+            select(outbox.c.id, outbox.c.payload)
+            .where(
+                (outbox.c.id == target_outbox_id) | (outbox.c.target_outbox_id == target_outbox_id),
+                outbox.c.status.in_((PENDING, SENT)),
+            )
+            .order_by(outbox.c.id.desc())
+            .limit(1)
+        )
+    ).first()
+    if row is None:
+        return None
+    return row.id, _content(json.loads(row.payload))
 
 
 async def get_item(conn: AsyncConnection, item_id: int) -> OutboxItem | None:

@@ -211,9 +211,7 @@ async def escalations_due(conn: AsyncConnection, now: datetime, limit: int = 200
 
 async def next_escalation(conn: AsyncConnection) -> datetime | None:
     """When the earliest escalation step of any ticket is due."""
-    value: datetime | None = (
-        await conn.execute(select(func.min(tickets.c.esc_due_at)))
-    ).scalar()
+    value: datetime | None = (await conn.execute(select(func.min(tickets.c.esc_due_at)))).scalar()
     return value
 
 
