@@ -82,6 +82,9 @@ async def _post_init(app: GridApp) -> None:
         app.job_queue.run_repeating(
             _close_unconfirmed, interval=CONFIRM_SWEEP, first=2, name="close-unconfirmed-tickets"
         )
+    corrected = await services.escalator.rearm_all()
+    if corrected:
+        log.info("re-derived the escalation timers of %s open tickets", corrected)
     if app.job_queue is not None:
         EscalationTimer(app).start(await services.escalator.next_due())
     await _set_commands(app, services.settings)

@@ -53,16 +53,35 @@ def chain(settings: Settings, stage: str) -> list[tuple[timedelta, str]]:
 
 def plan(ticket: Ticket, settings: Settings) -> Plan | None:
     """The ticket's next escalation step and when it is due (None: nothing to watch)."""
-    stage = STAGE_OF_STATUS.get(ticket.status)
+    return plan_of(
+        ticket.status,
+        ticket.category,
+        ticket.dispatched_at,
+        ticket.esc_stage,
+        ticket.esc_step,
+        settings,
+    )
+
+
+def plan_of(
+    status: str,
+    category: str,
+    dispatched_at: datetime | None,
+    esc_stage: str | None,
+    esc_step: int,
+    settings: Settings,
+) -> Plan | None:
+    """``plan`` from the columns alone, so a restart can re-derive it without whole rows."""
+    stage = STAGE_OF_STATUS.get(status)
     if stage is None:
         return None
-    due_base = deadline(ticket, settings, stage)
-    step = ticket.esc_step if ticket.esc_stage == stage else 0
+    step = esc_step if esc_stage == stage else 0
     steps = chain(settings, stage)
-    if due_base is None or step >= len(steps):
+    if dispatched_at is None or step >= len(steps):
         return Plan(stage, step, None, None)
+    limit: timedelta = getattr(limits(settings, category), stage)
     after, action = steps[step]
-    return Plan(stage, step, action, due_base + after)
+    return Plan(stage, step, action, dispatched_at + limit + after)
 
 
 async def rearm(conn: AsyncConnection, ticket: Ticket, settings: Settings) -> Ticket:
@@ -91,3 +110,15 @@ def duty_mentions(ticket: Ticket) -> list[tuple[int, str]]:
     if not ticket.duty_mentions:
         return []
     return [(int(user_id), str(name)) for user_id, name in json.loads(ticket.duty_mentions)]
+
+
+def offsets(settings: Settings) -> dict[tuple[str, str, int], tuple[str, float]]:
+    """(category, stage, step) -> (action, seconds after dispatch), for quick bulk planning."""
+    table: dict[tuple[str, str, int], tuple[str, float]] = {}
+    for category in settings.categories:
+        limit = limits(settings, category.code)
+        for stage in STAGES:
+            base = getattr(limit, stage).total_seconds()
+            for step, (after, action) in enumerate(chain(settings, stage)):
+                table[(category.code, stage, step)] = (action, base + after.total_seconds())
+    return table

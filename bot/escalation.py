@@ -16,7 +16,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot import cards, notices
 from bot.cards import duration_text, mention, minutes_between
-from bot.deadlines import MARK_OVERDUE, deadline, overdue_stages, plan
+from bot.deadlines import (
+    MARK_OVERDUE,
+    STAGE_OF_STATUS,
+    deadline,
+    offsets,
+    overdue_stages,
+    plan,
+)
 from bot.dispatch import card_notice, pin_notice
 from bot.duty import Duty
 from bot.i18n import Raw, t
@@ -36,6 +43,30 @@ class Escalator(Desk):
     async def next_due(self) -> datetime | None:
         async with self.db.transaction() as conn:
             return await ticket_rows.next_escalation(conn)
+
+    async def rearm_all(self) -> int:
+        """At start: re-derive every open ticket's next escalation from the database and
+        the current config (deadlines may have changed); return how many were corrected.
+        """
+        table = offsets(self.directory.settings)
+        changed = 0
+        async with self.db.transaction() as conn:
+            async for rows in ticket_rows.escalation_columns(conn, tuple(STAGE_OF_STATUS)):
+                updates = []
+                for row in rows:
+                    stage = STAGE_OF_STATUS[row.status]
+                    step = row.esc_step if row.esc_stage == stage else 0
+                    entry = table.get((row.category, stage, step))
+                    due = None
+                    if entry is not None and row.dispatched_at is not None:
+                        due = row.dispatched_at + entry[1]
+                    if (stage, step, due) != (row.esc_stage, row.esc_step, row.esc_due_at):
+                        updates.append(
+                            {"ticket_id": row.id, "stage": stage, "step": step, "due": due}
+                        )
+                await ticket_rows.set_escalations(conn, updates)
+                changed += len(updates)
+        return changed
 
     async def fire_due(self) -> int:
         """Fire every escalation step due by now; return how many fired."""

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import Float, bindparam, func, insert, select, type_coerce, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.schema import inserted_id, outbox, ticket_events, tickets
@@ -229,3 +230,42 @@ async def take_escalation_step(
         .values(esc_step=step + 1)
     )
     return result.rowcount == 1
+
+
+async def escalation_columns(
+    conn: AsyncConnection, statuses: tuple[str, ...], batch: int = 5000
+) -> AsyncIterator[list[Any]]:
+    """What an escalation plan needs, for every ticket in ``statuses``, in batches.
+
+    Times come as raw unix seconds: re-deriving 100,000 timers at start-up should not build
+    200,000 datetime objects.
+    """
+    result = await conn.stream(
+        select(
+            tickets.c.id,
+            tickets.c.status,
+            tickets.c.category,
+            type_coerce(tickets.c.dispatched_at, Float).label("dispatched_at"),
+            tickets.c.esc_stage,
+            tickets.c.esc_step,
+            type_coerce(tickets.c.esc_due_at, Float).label("esc_due_at"),
+        ).where(tickets.c.status.in_(statuses))
+    )
+    async for rows in result.partitions(batch):
+        yield list(rows)
+
+
+async def set_escalations(conn: AsyncConnection, rows: list[dict[str, Any]]) -> None:
+    """Store many re-derived escalation plans in one statement."""
+    if not rows:
+        return
+    await conn.execute(
+        update(tickets)
+        .where(tickets.c.id == bindparam("ticket_id"))
+        .values(
+            esc_stage=bindparam("stage"),
+            esc_step=bindparam("step"),
+            esc_due_at=type_coerce(bindparam("due"), Float),
+        ),
+        rows,
+    )

@@ -172,3 +172,29 @@ async def test_category_deadlines_override_the_defaults(harness: Harness) -> Non
     ticket = await harness.report_in_group(MARKET_GROUP, WANG, category_index=5)
     assert "waste" == ticket.category
     assert "认领时限：11-23 09:40" in ((await harness.card(ticket.id)).text or "")
+
+
+async def test_changed_deadlines_are_rederived_at_start(
+    world: World, settings: Settings, clock: FakeClock
+) -> None:
+    """Timers are derived: after a config change, the next start re-derives every deadline."""
+    first = await start_harness(world, settings, clock)
+    ticket = await first.report_in_group(MARKET_GROUP, WANG)
+    assert clock.now() + timedelta(minutes=5) == await first.services.escalator.next_due()
+    await first.stop()
+    from bot.config import Deadlines
+
+    longer = settings.model_copy(
+        update={"deadlines": Deadlines(claim="20m", arrive="40m", resolve="2h")}
+    )
+    second = await start_harness(world, longer, clock)
+    assert clock.now() + timedelta(minutes=20) == await second.services.escalator.next_due()
+    assert clock.now() + timedelta(minutes=20) == (await second.ticket(ticket.id)).esc_due_at
+    await second.stop()
+
+
+async def test_escalation_timer_is_a_job_queue_job(harness: Harness) -> None:
+    """The next escalation is scheduled on PTB's JobQueue under one named job."""
+    await harness.report_in_group(MARKET_GROUP, WANG)
+    assert harness.app.job_queue is not None
+    assert 1 == len(harness.app.job_queue.get_jobs_by_name("escalation-due"))

@@ -1,0 +1,1 @@
+"""Benchmarks: scripts that measure and report. They are not tests and never fail on speed."""
