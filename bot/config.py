@@ -174,29 +174,23 @@ def parse_hours(value: str) -> tuple[int, int]:
     return start, end
 
 
-class Shift(Strict):
+class OverrideShift(Strict):
+    """Local hours (``08:00-20:00``, or ``20:00-08:00`` across midnight) and officers."""
+
+    hours: str
+    officers: list[int] = Field(min_length=1)
+
+    @field_validator("hours")
+    @classmethod
+    def _hours(cls, value: str) -> str:
+        parse_hours(value)
+        return value
+
+
+class Shift(OverrideShift):
     """A weekly shift: on these days, these local hours, these officers (telegram ids)."""
 
     days: list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]] = Field(min_length=1)
-    hours: str
-    officers: list[int] = Field(min_length=1)
-
-    @field_validator("hours")
-    @classmethod
-    def _hours(cls, value: str) -> str:
-        parse_hours(value)
-        return value
-
-
-class OverrideShift(Strict):
-    hours: str
-    officers: list[int] = Field(min_length=1)
-
-    @field_validator("hours")
-    @classmethod
-    def _hours(cls, value: str) -> str:
-        parse_hours(value)
-        return value
 
 
 class Override(Strict):

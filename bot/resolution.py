@@ -38,6 +38,13 @@ class Resolution(Desk):
             return Answer(t(locale, "workflow.only_claimer"), True)
         return None
 
+    async def _load_held(
+        self, conn: AsyncConnection, ticket_id: int, person: Person
+    ) -> Ticket | Answer:
+        """The ticket the presser holds, or the refusal."""
+        ticket = await ticket_rows.get_ticket(conn, ticket_id)
+        return self._holder_check(ticket, person) or ticket or Answer("")
+
     def _prompt_markup(self, ticket: Ticket, stage: str, locale: str) -> Markup:
         def button(text: str, action: str, argument: str = "") -> Button:
             return Button(text, buttons.encode(action, ticket.id, argument))
@@ -111,10 +118,9 @@ class Resolution(Desk):
         values: dict[str, object],
     ) -> Answer:
         async with self.db.transaction() as conn:
-            ticket = await ticket_rows.get_ticket(conn, ticket_id)
-            refusal = self._holder_check(ticket, person)
-            if refusal is not None or ticket is None:
-                return refusal or Answer("")
+            ticket = await self._load_held(conn, ticket_id, person)
+            if isinstance(ticket, Answer):
+                return ticket
             locale = self.squad_locale(ticket)
             if expect is not None and ticket.resolve_stage != expect:
                 return self.stale(locale)
@@ -131,10 +137,9 @@ class Resolution(Desk):
 
     async def cancel(self, ticket_id: int, person: Person) -> Answer:
         async with self.db.transaction() as conn:
-            ticket = await ticket_rows.get_ticket(conn, ticket_id)
-            refusal = self._holder_check(ticket, person)
-            if refusal is not None or ticket is None:
-                return refusal or Answer("")
+            ticket = await self._load_held(conn, ticket_id, person)
+            if isinstance(ticket, Answer):
+                return ticket
             await ticket_rows.set_ticket(
                 conn, ticket_id, resolve_stage=None, resolve_class=None, resolve_action=None
             )
@@ -181,10 +186,9 @@ class Resolution(Desk):
     ) -> Answer | None:
         """Record the resolution, post it to the reporter's group and ask for confirmation."""
         async with self.db.transaction() as conn:
-            ticket = await ticket_rows.get_ticket(conn, ticket_id)
-            refusal = self._holder_check(ticket, person)
-            if refusal is not None or ticket is None:
-                return refusal or Answer("")
+            ticket = await self._load_held(conn, ticket_id, person)
+            if isinstance(ticket, Answer):
+                return ticket
             locale = self.squad_locale(ticket)
             if ticket.resolve_stage != "note":
                 return self.stale(locale)

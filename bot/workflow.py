@@ -7,6 +7,7 @@ event, an edit of the squad's card, and where shop owners care, the group's prog
 from __future__ import annotations
 
 from geopy.distance import geodesic
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot import cards
 from bot.cards import RELEASE_REASONS, duration_text, minutes_between
@@ -42,13 +43,17 @@ class Workflow(Desk):
             return Answer(t(locale, "workflow.not_your_squad", squad=squad.name.get(locale)), True)
         return None
 
+    async def _load(self, conn: AsyncConnection, ticket_id: int, person: Person) -> Ticket | Answer:
+        """The ticket, or the refusal for this presser (missing ticket, another squad)."""
+        ticket = await ticket_rows.get_ticket(conn, ticket_id)
+        return self._refuse(ticket, person) or ticket or Answer("")
+
     async def claim(self, ticket_id: int, person: Person) -> Answer:
         """Take the ticket; of several simultaneous presses exactly one wins."""
         async with self.db.transaction() as conn:
-            ticket = await ticket_rows.get_ticket(conn, ticket_id)
-            refusal = self._refuse(ticket, person)
-            if refusal is not None or ticket is None:
-                return refusal or Answer("")
+            ticket = await self._load(conn, ticket_id, person)
+            if isinstance(ticket, Answer):
+                return ticket
             locale = self.squad_locale(ticket)
             now = self.clock.now()
             name = self.officer_name(person.id, person.name)
@@ -84,10 +89,9 @@ class Workflow(Desk):
     async def show_menu(self, ticket_id: int, person: Person, mode: str) -> Answer:
         """Open the release-reason or assignment sub-menu on the card (no state changes)."""
         async with self.db.transaction() as conn:
-            ticket = await ticket_rows.get_ticket(conn, ticket_id)
-            refusal = self._refuse(ticket, person)
-            if refusal is not None or ticket is None:
-                return refusal or Answer("")
+            ticket = await self._load(conn, ticket_id, person)
+            if isinstance(ticket, Answer):
+                return ticket
             locale = self.squad_locale(ticket)
             if mode == "release" and not (ticket.status in HELD and ticket.claimed_by == person.id):
                 return Answer(t(locale, "workflow.only_claimer"), True)
@@ -102,10 +106,9 @@ class Workflow(Desk):
     async def release(self, ticket_id: int, person: Person, reason: str) -> Answer:
         """The claimer gives the ticket back to the squad, with a reason."""
         async with self.db.transaction() as conn:
-            ticket = await ticket_rows.get_ticket(conn, ticket_id)
-            refusal = self._refuse(ticket, person)
-            if refusal is not None or ticket is None:
-                return refusal or Answer("")
+            ticket = await self._load(conn, ticket_id, person)
+            if isinstance(ticket, Answer):
+                return ticket
             locale = self.squad_locale(ticket)
             if reason not in RELEASE_REASONS:
                 return Answer(t(locale, "button.unknown"), True)
@@ -139,10 +142,9 @@ class Workflow(Desk):
     async def assign(self, ticket_id: int, person: Person, officer_id: int) -> Answer:
         """A lead hands the ticket to a named officer of its squad."""
         async with self.db.transaction() as conn:
-            ticket = await ticket_rows.get_ticket(conn, ticket_id)
-            refusal = self._refuse(ticket, person)
-            if refusal is not None or ticket is None:
-                return refusal or Answer("")
+            ticket = await self._load(conn, ticket_id, person)
+            if isinstance(ticket, Answer):
+                return ticket
             locale = self.squad_locale(ticket)
             if not self.directory.is_lead(person.id):
                 return Answer(t(locale, "workflow.only_lead"), True)
@@ -194,10 +196,9 @@ class Workflow(Desk):
     async def arrive(self, ticket_id: int, person: Person, spot: Spot | None) -> Answer:
         """The claimer is on site; with a location, the distance to the reported point."""
         async with self.db.transaction() as conn:
-            ticket = await ticket_rows.get_ticket(conn, ticket_id)
-            refusal = self._refuse(ticket, person)
-            if refusal is not None or ticket is None:
-                return refusal or Answer("")
+            ticket = await self._load(conn, ticket_id, person)
+            if isinstance(ticket, Answer):
+                return ticket
             locale = self.squad_locale(ticket)
             if ticket.status in HELD and ticket.claimed_by != person.id:
                 return Answer(t(locale, "workflow.only_claimer"), True)
