@@ -219,6 +219,7 @@ class Resolution(Desk):
                 action=ticket.resolve_action,
                 note=note,
             )
+            await ticket_rows.stamp_first(conn, ticket_id, "first_resolved_at", now)
             ticket = await self.reload(conn, ticket_id)
             await self.refresh_card(conn, ticket)
             if ticket.resolve_prompt_outbox_id is not None:

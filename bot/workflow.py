@@ -71,6 +71,7 @@ class Workflow(Desk):
                     return Answer(t(locale, "workflow.already_claimed", name=who), True)
                 return self.stale(locale)
             await ticket_rows.add_event(conn, ticket_id, "claimed", now, person.id, name=name)
+            await ticket_rows.stamp_first(conn, ticket_id, "first_claimed_at", now)
             ticket = await self.reload(conn, ticket_id)
             await self.refresh_card(conn, ticket)
             await self._tell_on_the_way(conn, ticket)
@@ -167,6 +168,7 @@ class Workflow(Desk):
                 ),
             ):
                 return self.stale(locale)
+            await ticket_rows.stamp_first(conn, ticket_id, "first_claimed_at", now)
             await ticket_rows.add_event(
                 conn,
                 ticket_id,
@@ -226,6 +228,7 @@ class Workflow(Desk):
             await ticket_rows.add_event(
                 conn, ticket_id, "on_site", now, person.id, distance_m=distance, far=far
             )
+            await ticket_rows.stamp_first(conn, ticket_id, "first_on_site_at", now)
             ticket = await self.reload(conn, ticket_id)
             await self.refresh_card(conn, ticket)
             after = minutes_between(ticket.reported_at, now) or 0

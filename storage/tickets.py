@@ -69,6 +69,9 @@ class Ticket:
     esc_stage: str | None = None
     esc_step: int = 0
     esc_due_at: datetime | None = None
+    first_claimed_at: datetime | None = None
+    first_on_site_at: datetime | None = None
+    first_resolved_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -153,6 +156,16 @@ async def update_ticket_if(
         .values(**values)
     )
     return result.rowcount == 1
+
+
+async def stamp_first(conn: AsyncConnection, ticket_id: int, column: str, at: datetime) -> None:
+    """Set a ``first_*`` time once; later rounds (after a rework) leave it alone."""
+    target = tickets.c[column]
+    await conn.execute(
+        update(tickets)
+        .where(tickets.c.id == ticket_id, target.is_(None))
+        .values({target: at})
+    )
 
 
 async def tickets_where(conn: AsyncConnection, *conditions: Any, limit: int = 50) -> list[Ticket]:
