@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,11 @@ log = logging.getLogger(__name__)
 
 DRAFT_SWEEP = timedelta(seconds=30)
 CONFIRM_SWEEP = timedelta(seconds=60)
+GROUP_COMMANDS = (
+    "report", "cancel", "ticket", "open", "mine", "duty", "onduty", "offduty",
+    "digest", "stats", "export", "help",
+)  # fmt: skip
+PRIVATE_COMMANDS = ("whoami", "ticket", "mine", "digest", "stats", "export", "help", "cancel")
 
 
 def build_application(
@@ -87,6 +92,11 @@ async def _post_init(app: GridApp) -> None:
         log.info("re-derived the escalation timers of %s open tickets", corrected)
     if app.job_queue is not None:
         EscalationTimer(app).start(await services.escalator.next_due())
+        hour, minute = (int(part) for part in services.settings.digest.time.split(":"))
+        app.job_queue.run_daily(
+            _post_digest, time(hour, minute, tzinfo=services.settings.zone), name="daily-digest"
+        )
+    await services.reports.catch_up()
     await _set_commands(app, services.settings)
     await _check_rights(app, services)
 
@@ -137,6 +147,11 @@ class EscalationTimer:
             self.wake_at(await self.services.escalator.next_due())
 
 
+async def _post_digest(context: GridContext) -> None:
+    reports = context.services.reports
+    await reports.post_daily(reports.yesterday())
+
+
 async def _close_unconfirmed(context: GridContext) -> None:
     await context.services.resolution.close_unconfirmed()
 
@@ -146,10 +161,8 @@ async def _set_commands(app: GridApp, settings: Settings) -> None:
     try:
         for language in (None, *LOCALES):
             locale = language or settings.locale
-            group = [BotCommand(c, t(locale, f"command.{c}")) for c in ("report", "cancel", "help")]
-            private = [
-                BotCommand(c, t(locale, f"command.{c}")) for c in ("whoami", "help", "cancel")
-            ]
+            group = [BotCommand(c, t(locale, f"command.{c}")) for c in GROUP_COMMANDS]
+            private = [BotCommand(c, t(locale, f"command.{c}")) for c in PRIVATE_COMMANDS]
             await app.bot.set_my_commands(group, BotCommandScopeAllGroupChats(), language)
             await app.bot.set_my_commands(private, BotCommandScopeAllPrivateChats(), language)
     except TelegramError as exc:

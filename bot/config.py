@@ -323,6 +323,13 @@ class Workflow(Strict):
         return actions
 
 
+class DigestSettings(Strict):
+    """When the daily digest is posted (local time) to each squad's lead chat and the centre."""
+
+    time: str = Field(default="08:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    chart: bool = True
+
+
 class Outbox(Strict):
     retry_base: Duration = timedelta(seconds=2)
     retry_max: Duration = timedelta(minutes=5)
@@ -362,6 +369,7 @@ class Settings(Strict):
     deadlines: Deadlines = Deadlines()
     escalation: Escalation = Escalation()
     command_centre: CommandCentre | None = None
+    digest: DigestSettings = DigestSettings()
     outbox: Outbox = Outbox()
     categories: list[Category] = Field(min_length=1)
     grids: list[Grid] = Field(min_length=1)

@@ -14,6 +14,7 @@ from bot.escalation import Escalator
 from bot.i18n import t
 from bot.intake import Intake
 from bot.outbox import Outbox
+from bot.reports import Reports
 from bot.resolution import Resolution
 from bot.ticket_ops import Alarm
 from bot.views import Views
@@ -36,6 +37,7 @@ class Services:
     duty: Duty
     escalator: Escalator
     alarm: Alarm
+    reports: Reports
 
     @classmethod
     def create(
@@ -69,6 +71,7 @@ class Services:
             duty,
             escalator,
             alarm,
+            Reports(*desk),
         )
 
     async def open(self, bot_username: str) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from handlers import buttons, errors, guards, officers, private, report
+from handlers import buttons, errors, guards, leads, officers, private, report
 from handlers.context import GridApp
 
 
@@ -11,6 +11,7 @@ def register_all(app: GridApp) -> None:
     guards.register(app)
     private.register(app)
     officers.register(app)
+    leads.register(app)
     report.register(app)
     buttons.register(app)
     errors.register(app)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import warnings
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from telegram import (
@@ -111,10 +112,19 @@ class TelegramTransport:
             case "photo":
                 return await self.bot.send_photo(
                     chat_id,
-                    payload["photo"],
+                    payload.get("photo") or Path(payload["photo_path"]).read_bytes(),
                     caption=payload["caption"],
                     parse_mode=ParseMode.HTML,
                     reply_markup=markup,
+                    reply_parameters=reply,
+                )
+            case "document":
+                return await self.bot.send_document(
+                    chat_id,
+                    Path(payload["document_path"]).read_bytes(),
+                    filename=payload["filename"],
+                    caption=payload.get("caption"),
+                    parse_mode=ParseMode.HTML,
                     reply_parameters=reply,
                 )
             case "location":

@@ -203,6 +203,14 @@ duty_states = Table(
     Column("until", UtcTime, nullable=False),
 )
 
+digest_log = Table(
+    "digest_log",
+    metadata,
+    Column("day", Text, primary_key=True),
+    Column("chat_id", Integer, primary_key=True),
+    Column("posted_at", UtcTime, nullable=False),
+)
+
 hinted_chats = Table(
     "hinted_chats",
     metadata,

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import Database as DatabaseSettings
-from bot.config import Settings, load_settings
+from bot.config import DigestSettings, Settings, load_settings
 from bot.standin import World
 from tests.clock import FakeClock
 from tests.harness import Harness, start_harness
@@ -28,8 +28,12 @@ def fixture_clock() -> FakeClock:
 @pytest.fixture(name="settings")
 def fixture_settings(tmp_path: Path) -> Settings:
     settings = load_settings(EXAMPLE)
+    # The daily digest at 23:59 keeps the catch-up at start out of tests about other things.
     return settings.model_copy(
-        update={"database": DatabaseSettings(path=str(tmp_path / "griddesk.db"))}
+        update={
+            "database": DatabaseSettings(path=str(tmp_path / "griddesk.db")),
+            "digest": DigestSettings(time="23:59"),
+        }
     )
 
 

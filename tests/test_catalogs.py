@@ -58,3 +58,12 @@ def test_every_sentence_the_code_asks_for_exists() -> None:
             used |= set(re.findall(r'\bt\(\s*[\w.]+,\s*"([a-z_]+\.[a-z_.]+)"', path.read_text()))
     assert len(used) > 50
     assert set() == used - set(load_catalog("zh"))
+
+
+def test_command_menu_is_in_both_catalogs() -> None:
+    """Every command in the bot's menus has a description in both languages."""
+    from bot.app import GROUP_COMMANDS, PRIVATE_COMMANDS
+
+    for locale in ("zh", "en"):
+        catalog = load_catalog(locale)
+        assert [] == [c for c in {*GROUP_COMMANDS, *PRIVATE_COMMANDS} if f"command.{c}" not in catalog]

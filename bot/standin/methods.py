@@ -190,6 +190,26 @@ def send_photo(state: WorldState, params: Params) -> JsonDict:
     return _send(state, params, photo=photo, caption=caption, caption_entities=entities)
 
 
+def send_document(state: WorldState, params: Params) -> JsonDict:
+    """sendDocument: an uploaded file (or a known file_id) with an optional caption."""
+    caption, entities = _checked_caption(params)
+    upload = params["document"]
+    if isinstance(upload, Upload):
+        if not upload.content:
+            raise bad_request("file must be non-empty")
+        document = {
+            "file_id": f"doc{state.serial()}",
+            "file_unique_id": f"u{state.serial()}",
+            "file_name": upload.filename,
+            "mime_type": upload.mime_type,
+            "file_size": len(upload.content),
+        }
+        state.documents[str(document["file_id"])] = upload.content
+    else:
+        raise bad_request("wrong file identifier/HTTP URL specified")
+    return _send(state, params, document=document, caption=caption, caption_entities=entities)
+
+
 def _editable(state: WorldState, params: Params) -> ChatMessage:
     if "inline_message_id" in params:
         raise bad_request("message to edit not found")

@@ -71,6 +71,7 @@ class ChatMessage:
     caption: str | None = None
     caption_entities: list[JsonDict] = field(default_factory=list)
     photo: list[JsonDict] | None = None
+    document: JsonDict | None = None
     location: JsonDict | None = None
     venue: JsonDict | None = None
     reply_to: int | None = None

@@ -97,6 +97,15 @@ METHODS: dict[str, dict[str, str]] = {
         "show_caption_above_media": "bool",
         "has_spoiler": "bool",
     },
+    "sendDocument": {
+        **_SEND,
+        "document": "file!",
+        "thumbnail": "file",
+        "caption": "str",
+        "parse_mode": "str",
+        "caption_entities": "json",
+        "disable_content_type_detection": "bool",
+    },
     "editMessageText": {
         **_EDIT,
         "text": "str!",

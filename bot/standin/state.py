@@ -81,6 +81,7 @@ class WorldState:
         self.commands: dict[tuple[str, str], list[JsonDict]] = {}
         self.callbacks: dict[str, CallbackQueryRecord] = {}
         self.files: dict[str, list[JsonDict]] = {}
+        self.documents: dict[str, bytes] = {}
         self.calls: list[Call] = []
         self.faults: FaultHook | None = None
         self.api_schema: ApiJsonSchema | None = load_api_json(api_json)
@@ -172,7 +173,7 @@ class WorldState:
                 data["reply_to_message"] = self.message_dict(target, nested=False)
         if message.forward_origin is not None:
             data["forward_origin"] = message.forward_origin
-        for key in ("text", "caption", "photo", "location", "venue"):
+        for key in ("text", "caption", "photo", "document", "location", "venue"):
             value = getattr(message, key)
             if value is not None:
                 data[key] = copy.deepcopy(value)

@@ -76,6 +76,9 @@ def _message_lines(
 def _body(state: WorldState, chat: Chat, message: ChatMessage) -> str:
     if message.service is not None:
         return _service(state, chat, message)
+    if message.document is not None:
+        name = message.document.get("file_name", "")
+        return f"📎 {name}" + (f" {message.caption}" if message.caption else "")
     if message.photo is not None:
         return "🖼 (photo)" + (f" {message.caption}" if message.caption else "")
     if message.venue is not None:

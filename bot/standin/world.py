@@ -31,6 +31,7 @@ HANDLERS: dict[str, Handler] = {
     "sendLocation": methods.send_location,
     "sendVenue": methods.send_venue,
     "sendPhoto": methods.send_photo,
+    "sendDocument": methods.send_document,
     "editMessageText": methods.edit_message_text,
     "editMessageCaption": methods.edit_message_caption,
     "editMessageReplyMarkup": methods.edit_message_reply_markup,

@@ -1,0 +1,59 @@
+"""Chart images for the digest, rendered with matplotlib (no display needed).
+
+Chinese labels need a CJK font on the machine: ``setup.sh`` installs WenQuanYi Micro Hei
+(Debian's fonts-wqy-microhei); Noto CJK works as well when present.
+"""
+
+from __future__ import annotations
+
+import io
+from functools import cache
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+from matplotlib import font_manager
+from matplotlib.figure import Figure
+
+CJK_FONTS = ("WenQuanYi Micro Hei", "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC")
+
+
+@cache
+def cjk_font() -> str | None:
+    """The first CJK font installed, or None (the chart then falls back, boxes for hanzi)."""
+    installed = {entry.name for entry in font_manager.fontManager.ttflist}
+    return next((name for name in CJK_FONTS if name in installed), None)
+
+
+def arrival_chart(
+    title: str,
+    squads: list[str],
+    medians: list[float],
+    p90s: list[float],
+    median_label: str,
+    p90_label: str,
+    axis_label: str,
+) -> bytes:
+    """Grouped bars: median and p90 minutes to arrive per squad, as a PNG."""
+    figure = Figure(figsize=(6.4, 3.6), dpi=110)
+    axes = figure.subplots()
+    font = cjk_font()
+    if font is not None:
+        for target in (axes.title, axes.xaxis.label, axes.yaxis.label):
+            target.set_fontfamily(font)
+    positions = list(range(len(squads)))
+    width = 0.38
+    axes.bar(
+        [p - width / 2 for p in positions], medians, width, label=median_label, color="#2b7bba"
+    )
+    axes.bar([p + width / 2 for p in positions], p90s, width, label=p90_label, color="#f29e4c")
+    axes.set_xticks(positions, squads, fontfamily=font)
+    axes.set_ylabel(axis_label)
+    axes.set_title(title)
+    axes.legend(prop={"family": font} if font else None)
+    axes.grid(axis="y", alpha=0.3)
+    figure.tight_layout()
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    return buffer.getvalue()

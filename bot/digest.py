@@ -1,0 +1,223 @@
+"""The daily digest: the figures digital urban-management evaluations use, for one day.
+
+A ticket counts in the local day it was reported, and every figure is "as of the end of that
+day" (midnight), so a day's digest reads the same whenever it is made. Formulas:
+
+- received: tickets reported that day
+- claimed / on site / resolved: of those, first claimed / on site / resolved before midnight
+- closed as solved / closed unconfirmed: of those, closed that way before midnight
+- reopened (rework, 返工): of those, reopened at least once before midnight
+- time to claim / arrive / resolve: first claim / arrival / resolution minus report time;
+  median (middle value, mean of the two middle ones) and p90 (nearest rank: the value at
+  position ceil(0.9 n) of the sorted times)
+- on-time rate (按期处置率) per step: tickets whose first claim / arrival / resolution came
+  within the category's deadline, divided by received
+- handling rate (处置率) = resolved / received; closure rate (结案率) = (closed as solved +
+  closed unconfirmed) / received; rework rate (返工率) = reopened / resolved
+- 7-2-1 split: resolved tickets by the outcome class of their resolution, against 70/20/10
+- still open at midnight: every ticket reported before midnight and not closed by then
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.config import OUTCOME_CLASSES, Settings
+from bot.deadlines import limits
+from bot.hotspots import recurring_places
+
+TARGET_SPLIT = {"service": 0.7, "management": 0.2, "enforcement": 0.1}
+OLDEST_SHOWN = 3
+
+
+def day_bounds(day: date, zone: ZoneInfo) -> tuple[float, float]:
+    """The local day [00:00, next 00:00) as unix seconds (DST-safe)."""
+    start = datetime.combine(day, time(0), zone)
+    end = datetime.combine(day + timedelta(days=1), time(0), zone)
+    return start.timestamp(), end.timestamp()
+
+
+def median(values: list[float]) -> float | None:
+    return statistics.median(values) if values else None
+
+
+def p90(values: list[float]) -> float | None:
+    """Nearest-rank 90th percentile."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(0.9 * len(ordered)) - 1)]
+
+
+def rate(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+@dataclass
+class Figures:
+    """One scope's figures: a squad, or the whole district."""
+
+    received: int = 0
+    claimed: int = 0
+    on_site: int = 0
+    resolved: int = 0
+    closed_solved: int = 0
+    closed_unconfirmed: int = 0
+    reopened: int = 0
+    on_time: dict[str, int] = field(default_factory=lambda: {"claim": 0, "arrive": 0, "resolve": 0})
+    minutes: dict[str, list[float]] = field(
+        default_factory=lambda: {"claim": [], "arrive": [], "resolve": []}
+    )
+    outcomes: Counter[str] = field(default_factory=Counter)
+    actions: Counter[str] = field(default_factory=Counter)
+    open_at_midnight: int = 0
+    oldest_open: list[tuple[int, float]] = field(default_factory=list)
+
+    def summary(self) -> dict[str, Any]:
+        """The figures as plain numbers (rates as fractions, times in minutes)."""
+        times = {
+            step: {"median": median(values), "p90": p90(values), "count": len(values)}
+            for step, values in self.minutes.items()
+        }
+        resolved_split = sum(self.outcomes.values())
+        return {
+            "received": self.received,
+            "claimed": self.claimed,
+            "on_site": self.on_site,
+            "resolved": self.resolved,
+            "closed_solved": self.closed_solved,
+            "closed_unconfirmed": self.closed_unconfirmed,
+            "reopened": self.reopened,
+            "open_at_midnight": self.open_at_midnight,
+            "oldest_open": [{"ticket": i, "age_hours": round(h, 1)} for i, h in self.oldest_open],
+            "minutes": times,
+            "on_time_rate": {step: rate(n, self.received) for step, n in self.on_time.items()},
+            "handling_rate": rate(self.resolved, self.received),
+            "closure_rate": rate(self.closed_solved + self.closed_unconfirmed, self.received),
+            "rework_rate": rate(self.reopened, self.resolved),
+            "split_721": {c: rate(self.outcomes[c], resolved_split) for c in OUTCOME_CLASSES},
+            "top_actions": self.actions.most_common(3),
+        }
+
+
+@dataclass
+class Digest:
+    day: date
+    total: Figures
+    squads: dict[str, Figures]
+    hot_grids: list[tuple[str, int]]
+    recurring: list[dict[str, Any]]
+    officers: list[dict[str, Any]]
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "day": self.day.isoformat(),
+            "total": self.total.summary(),
+            "squads": {k: v.summary() for k, v in self.squads.items()},
+            "hot_grids": self.hot_grids,
+            "recurring_places": self.recurring,
+            "officers": self.officers,
+        }
+
+
+def compute(
+    day: date,
+    rows: list[Any],
+    reopened: set[int],
+    open_rows: list[Any],
+    recent_points: list[Any],
+    settings: Settings,
+    end: float | None = None,
+) -> Digest:
+    """The digest of ``day`` (or, with ``end``, of any range ending then) from the rows the
+    storage queries returned."""
+    zone = settings.zone
+    if end is None:
+        _, end = day_bounds(day, zone)
+    total = Figures()
+    squads: dict[str, Figures] = defaultdict(Figures)
+    officers: dict[int, dict[str, Any]] = {}
+    grids: Counter[str] = Counter()
+    for row in rows:
+        grids[row.grid_id] += 1
+        for figures in (total, squads[row.squad_id]):
+            _count(figures, row, end, row.id in reopened, settings)
+        _count_officer(officers, row, end)
+    for row in open_rows:
+        age = (end - row.reported_at) / 3600
+        for figures in (total, squads[row.squad_id]):
+            figures.open_at_midnight += 1
+            if len(figures.oldest_open) < OLDEST_SHOWN:
+                figures.oldest_open.append((row.id, age))
+    people = [
+        {
+            "officer": o["name"],
+            "claimed": o["claimed"],
+            "resolved": o["resolved"],
+            "median_minutes_to_arrive": median(o["arrive"]),
+        }
+        for o in sorted(officers.values(), key=lambda o: (-o["resolved"], -o["claimed"], o["name"]))
+    ]
+    return Digest(
+        day=day,
+        total=total,
+        squads=dict(sorted(squads.items())),
+        hot_grids=grids.most_common(5),
+        recurring=recurring_places(recent_points, zone),
+        officers=people,
+    )
+
+
+def _before(moment: float | None, end: float) -> bool:
+    return moment is not None and moment < end
+
+
+def _count(figures: Figures, row: Any, end: float, reopened: bool, settings: Settings) -> None:
+    figures.received += 1
+    deadlines = limits(settings, row.category)
+    steps = (
+        ("claim", row.first_claimed_at, deadlines.claim),
+        ("arrive", row.first_on_site_at, deadlines.arrive),
+        ("resolve", row.first_resolved_at, deadlines.resolve),
+    )
+    for step, moment, limit in steps:
+        if not _before(moment, end):
+            continue
+        minutes = (moment - row.reported_at) / 60
+        figures.minutes[step].append(minutes)
+        if minutes * 60 <= limit.total_seconds():
+            figures.on_time[step] += 1
+    figures.claimed += _before(row.first_claimed_at, end)
+    figures.on_site += _before(row.first_on_site_at, end)
+    figures.resolved += _before(row.first_resolved_at, end)
+    closed = _before(row.closed_at, end)
+    figures.closed_solved += closed and row.close_reason == "solved"
+    figures.closed_unconfirmed += closed and row.close_reason == "unconfirmed"
+    figures.reopened += reopened
+    if row.outcome_class and _before(row.resolved_at, end):
+        figures.outcomes[row.outcome_class] += 1
+        figures.actions[f"{row.outcome_class}:{row.outcome_action}"] += 1
+
+
+def _count_officer(officers: dict[int, dict[str, Any]], row: Any, end: float) -> None:
+    if row.claimed_by is None:
+        return
+    entry = officers.setdefault(
+        row.claimed_by,
+        {
+            "name": row.claimed_by_name or str(row.claimed_by),
+            "claimed": 0,
+            "resolved": 0,
+            "arrive": [],
+        },
+    )
+    entry["claimed"] += _before(row.first_claimed_at, end)
+    entry["resolved"] += row.resolved_by == row.claimed_by and _before(row.resolved_at, end)
+    if _before(row.first_on_site_at, end):
+        entry["arrive"].append((row.first_on_site_at - row.reported_at) / 60)

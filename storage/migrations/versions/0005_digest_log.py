@@ -1,0 +1,28 @@
+"""Digest log: which day's digest went to which chat, so it is posted once.
+
+Revision ID: 0005
+Revises: 0004
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0005"
+down_revision = "0004"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "digest_log",
+        sa.Column("day", sa.Text, primary_key=True),
+        sa.Column("chat_id", sa.Integer, primary_key=True),
+        sa.Column("posted_at", sa.Float, nullable=False),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("digest_log")

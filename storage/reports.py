@@ -1,0 +1,110 @@
+"""Read-only queries for digests, statistics and exports (times as raw unix seconds)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Float, distinct, func, or_, select, type_coerce
+from sqlalchemy.dialects.sqlite import insert
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from storage.schema import digest_log, ticket_events, tickets
+
+
+def _seconds(column: Any, name: str) -> Any:
+    return type_coerce(column, Float).label(name)
+
+
+DIGEST_COLUMNS = (
+    tickets.c.id,
+    tickets.c.squad_id,
+    tickets.c.grid_id,
+    tickets.c.category,
+    tickets.c.latitude,
+    tickets.c.longitude,
+    tickets.c.claimed_by,
+    tickets.c.claimed_by_name,
+    tickets.c.resolved_by,
+    tickets.c.outcome_class,
+    tickets.c.outcome_action,
+    tickets.c.close_reason,
+    _seconds(tickets.c.reported_at, "reported_at"),
+    _seconds(tickets.c.first_claimed_at, "first_claimed_at"),
+    _seconds(tickets.c.first_on_site_at, "first_on_site_at"),
+    _seconds(tickets.c.first_resolved_at, "first_resolved_at"),
+    _seconds(tickets.c.resolved_at, "resolved_at"),
+    _seconds(tickets.c.closed_at, "closed_at"),
+)
+
+
+async def reported_between(conn: AsyncConnection, start: float, end: float) -> list[Any]:
+    """The tickets reported in [start, end), with what the digest needs."""
+    rows = await conn.execute(
+        select(*DIGEST_COLUMNS)
+        .where(
+            type_coerce(tickets.c.reported_at, Float) >= start,
+            type_coerce(tickets.c.reported_at, Float) < end,
+        )
+        .order_by(tickets.c.reported_at)
+    )
+    return list(rows)
+
+
+async def reopened_before(conn: AsyncConnection, ids: list[int], end: float) -> set[int]:
+    """Which of ``ids`` had been reopened (rework) before ``end``."""
+    found: set[int] = set()
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        rows = await conn.execute(
+            select(distinct(ticket_events.c.ticket_id)).where(
+                ticket_events.c.ticket_id.in_(chunk),
+                ticket_events.c.kind == "reopened",
+                type_coerce(ticket_events.c.at, Float) < end,
+            )
+        )
+        found |= {row[0] for row in rows}
+    return found
+
+
+async def open_at(conn: AsyncConnection, moment: float) -> list[Any]:
+    """Tickets reported before ``moment`` and not closed by then: squad, age order."""
+    rows = await conn.execute(
+        select(tickets.c.id, tickets.c.squad_id, _seconds(tickets.c.reported_at, "reported_at"))
+        .where(
+            type_coerce(tickets.c.reported_at, Float) < moment,
+            or_(
+                tickets.c.closed_at.is_(None),
+                type_coerce(tickets.c.closed_at, Float) >= moment,
+            ),
+        )
+        .order_by(tickets.c.reported_at)
+    )
+    return list(rows)
+
+
+async def count_tickets(conn: AsyncConnection) -> int:
+    return int((await conn.execute(select(func.count()).select_from(tickets))).scalar() or 0)
+
+
+async def export_between(conn: AsyncConnection, start: float, end: float) -> list[Any]:
+    """Every column of the tickets reported in [start, end), oldest first."""
+    rows = await conn.execute(
+        select(tickets)
+        .where(
+            type_coerce(tickets.c.reported_at, Float) >= start,
+            type_coerce(tickets.c.reported_at, Float) < end,
+        )
+        .order_by(tickets.c.reported_at)
+    )
+    return list(rows)
+
+
+async def claim_digest(conn: AsyncConnection, day: str, chat_id: int, at: datetime) -> bool:
+    """Record that ``day``'s digest goes to ``chat_id`` now; False if it already went."""
+    result = await conn.execute(
+        insert(digest_log)
+        .values(day=day, chat_id=chat_id, posted_at=at)
+        .on_conflict_do_nothing(index_elements=["day", "chat_id"])
+    )
+    return result.rowcount == 1
