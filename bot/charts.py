@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 from functools import cache
+from pathlib import Path
 
 import matplotlib
 
@@ -17,11 +18,19 @@ from matplotlib import font_manager
 from matplotlib.figure import Figure
 
 CJK_FONTS = ("WenQuanYi Micro Hei", "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC")
+# Where setup.sh's Debian packages put them; matplotlib's font cache may predate the install.
+CJK_FILES = (
+    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+)
 
 
 @cache
 def cjk_font() -> str | None:
     """The first CJK font installed, or None (the chart then falls back, boxes for hanzi)."""
+    for path in CJK_FILES:
+        if Path(path).exists():
+            font_manager.fontManager.addfont(path)
     installed = {entry.name for entry in font_manager.fontManager.ttflist}
     return next((name for name in CJK_FONTS if name in installed), None)
 

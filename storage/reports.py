@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Float, distinct, func, or_, select, type_coerce
+from sqlalchemy import Float, func, or_, select, type_coerce
 from sqlalchemy.dialects.sqlite import insert
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -57,7 +57,7 @@ async def reopened_before(conn: AsyncConnection, ids: list[int], end: float) -> 
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
         rows = await conn.execute(
-            select(distinct(ticket_events.c.ticket_id)).where(
+            select(ticket_events.c.ticket_id).distinct().where(
                 ticket_events.c.ticket_id.in_(chunk),
                 ticket_events.c.kind == "reopened",
                 type_coerce(ticket_events.c.at, Float) < end,

@@ -66,4 +66,6 @@ def test_command_menu_is_in_both_catalogs() -> None:
 
     for locale in ("zh", "en"):
         catalog = load_catalog(locale)
-        assert [] == [c for c in {*GROUP_COMMANDS, *PRIVATE_COMMANDS} if f"command.{c}" not in catalog]
+        assert [] == [
+            c for c in {*GROUP_COMMANDS, *PRIVATE_COMMANDS} if f"command.{c}" not in catalog
+        ]
