@@ -24,6 +24,11 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--config", dest="config_sub", help=argparse.SUPPRESS)
     check = commands.add_parser("check-config", help="validate the config and exit")
     check.add_argument("--config", dest="config_sub", help=argparse.SUPPRESS)
+    digest = commands.add_parser("digest", help="print a day's digest from the database")
+    digest.add_argument("--date", help="local date YYYY-MM-DD (default: yesterday)")
+    digest.add_argument("--format", choices=("text", "json"), default="text")
+    digest.add_argument("--locale", choices=("zh", "en"), help="language of the text")
+    digest.add_argument("--config", dest="config_sub", help=argparse.SUPPRESS)
     demo = commands.add_parser("demo", help="offline demo against a built-in Bot API stand-in")
     demo.add_argument("--config", dest="config_sub", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -41,7 +46,37 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "check-config":
         _describe(settings, config_path)
         return 0
+    if args.command == "digest":
+        return asyncio.run(_print_digest(settings, config_path, args))
     return _run(settings, config_path, args.webhook)
+
+
+async def _print_digest(settings: Settings, config_path: Path, args: argparse.Namespace) -> int:
+    """``griddesk digest``: the same digest the leads receive, printed for checks and scripts."""
+    import html
+    import json
+    import re
+    from datetime import date
+
+    from bot.services import Services
+
+    try:
+        day = date.fromisoformat(args.date) if args.date else None
+    except ValueError:
+        print("griddesk: --date must look like 2026-11-21", file=sys.stderr)
+        return 2
+    services = Services.create(settings, base=config_path.parent)
+    await services.open("")
+    try:
+        digest = await services.reports.digest(day or services.reports.yesterday())
+    finally:
+        await services.close()
+    if args.format == "json":
+        print(json.dumps(digest.as_json(), ensure_ascii=False, indent=2))
+    else:
+        text = services.reports.render(digest, args.locale or settings.locale)
+        print(html.unescape(re.sub(r"<[^>]+>", "", text)))
+    return 0
 
 
 def _describe(settings: Settings, path: Path) -> None:

@@ -273,3 +273,27 @@ def test_setup_installs_the_font() -> None:
     """The project's own set-up installs the CJK font the chart needs."""
     setup = (Path(__file__).resolve().parent.parent / "setup.sh").read_text()
     assert "fonts-wqy-microhei" in setup
+
+
+def test_cli_prints_the_digest_as_json_and_text(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`griddesk digest --date D --format json|text` prints the figures from the database."""
+    import json
+
+    import yaml
+
+    from bot.cli import main
+
+    example = Path(__file__).resolve().parent.parent / "config.yaml"
+    raw = yaml.safe_load(example.read_text(encoding="utf-8"))
+    raw["database"]["path"] = str(tmp_path / "cli.db")
+    raw["grids"][2]["geojson_file"] = str(example.parent / raw["grids"][2]["geojson_file"])
+    config = tmp_path / "config.yaml"
+    config.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    assert 0 == main(["digest", "--config", str(config), "--date", "2026-11-23", "--format", "json"])
+    figures = json.loads(capsys.readouterr().out)
+    assert ("2026-11-23", 0) == (figures["day"], figures["total"]["received"])
+    assert 0 == main(["digest", "--config", str(config), "--date", "2026-11-23"])
+    assert "日报 2026-11-23" in capsys.readouterr().out
+    assert 2 == main(["digest", "--config", str(config), "--date", "23.11.2026"])

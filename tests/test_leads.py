@@ -1,0 +1,49 @@
+"""Team leads' commands in chat: /digest, /stats, /export; refused to everyone else."""
+
+from __future__ import annotations
+
+from tests.harness import LI_MING, MARKET_GROUP, MINZHU_SQUAD, WANG, Harness
+
+LEAD_ZHANG = 710001
+
+
+async def test_digest_command_for_a_lead(harness: Harness) -> None:
+    """A lead's /digest gets the day's text and the chart image."""
+    await harness.report_in_group(MARKET_GROUP, WANG)
+    day = harness.clock.now().astimezone(harness.services.settings.zone).date().isoformat()
+    await harness.say(MINZHU_SQUAD, LEAD_ZHANG, text=f"/digest {day}")
+    text, chart = harness.world.sent_to(MINZHU_SQUAD)[-2:]
+    assert f"日报 {day}" in (text.text or "") and "受理 1" in (text.text or "")
+    assert chart.photo is not None
+
+
+async def test_officers_and_shop_owners_are_refused(harness: Harness) -> None:
+    """Only leads see digests, statistics and exports."""
+    for command in ("/digest", "/stats 7d", "/export"):
+        await harness.say(MINZHU_SQUAD, LI_MING, text=command)
+        assert "只有带班领导" in (harness.bot_last(MINZHU_SQUAD).text or "")
+    await harness.say(MARKET_GROUP, WANG, text="/digest")
+    assert "只有带班领导" in (harness.bot_last(MARKET_GROUP).text or "")
+
+
+async def test_stats_and_bad_arguments(harness: Harness) -> None:
+    """/stats 30d titles the period; a wrong period or date gets the usage."""
+    await harness.say(MINZHU_SQUAD, LEAD_ZHANG, text="/stats 30d")
+    assert "近 30 天统计" in (harness.bot_last(MINZHU_SQUAD).text or "")
+    await harness.say(MINZHU_SQUAD, LEAD_ZHANG, text="/stats 9y")
+    assert "/stats 7d" in (harness.bot_last(MINZHU_SQUAD).text or "")
+    await harness.say(MINZHU_SQUAD, LEAD_ZHANG, text="/digest yesterday")
+    assert "2026-11-21" in (harness.bot_last(MINZHU_SQUAD).text or "")
+
+
+async def test_export_sends_a_csv_document(harness: Harness) -> None:
+    """/export FROM TO sends the tickets as a CSV file with a byte-order mark."""
+    await harness.report_in_group(MARKET_GROUP, WANG)
+    day = harness.clock.now().astimezone(harness.services.settings.zone).date().isoformat()
+    await harness.say(MINZHU_SQUAD, LEAD_ZHANG, text=f"/export {day} {day}")
+    document = harness.bot_last(MINZHU_SQUAD).document
+    assert document is not None and document["file_name"].endswith(".csv")
+    content = harness.world.documents[document["file_id"]]
+    assert content.startswith("\ufeff".encode())
+    assert 2 == content.count(b"\n")  # the header and one ticket
+    assert "共 1 张" in (harness.bot_last(MINZHU_SQUAD).caption or "")
