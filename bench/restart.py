@@ -92,8 +92,15 @@ def main() -> None:
         path = Path(tmp) / "bench.db"
         started = time.perf_counter()
         subprocess.run(
-            [sys.executable, "-m", "bench.restart", "--build", str(path), "--tickets",
-             str(args.tickets)],
+            [
+                sys.executable,
+                "-m",
+                "bench.restart",
+                "--build",
+                str(path),
+                "--tickets",
+                str(args.tickets),
+            ],
             check=True,
         )
         built = time.perf_counter() - started

@@ -106,10 +106,10 @@ class Reports(Desk):
         start, end = day_bounds(day, zone)
         window_start, _ = day_bounds(day - timedelta(days=RECURRING_WINDOW_DAYS - 1), zone)
         async with self.db.transaction() as conn:
-            rows = await report_rows.reported_between(conn, start, end)
+            recent = await report_rows.reported_between(conn, window_start, end)
+            rows = [row for row in recent if row.reported_at >= start]
             reopened = await report_rows.reopened_before(conn, [r.id for r in rows], end)
             open_rows = await report_rows.open_at(conn, end)
-            recent = await report_rows.reported_between(conn, window_start, end)
         return compute(day, rows, reopened, open_rows, recent, self.directory.settings)
 
     async def stats(self, days: int) -> tuple[date, date, Digest]:

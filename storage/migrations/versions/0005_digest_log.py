@@ -1,4 +1,4 @@
-"""Digest log: which day's digest went to which chat, so it is posted once.
+"""Digest log (which day's digest went to which chat, posted once) and an index for it.
 
 Revision ID: 0005
 Revises: 0004
@@ -22,7 +22,10 @@ def upgrade() -> None:
         sa.Column("chat_id", sa.Integer, primary_key=True),
         sa.Column("posted_at", sa.Float, nullable=False),
     )
+    # "Still open at midnight" reads open tickets (closed_at NULL) and those closed later.
+    op.create_index("tickets_by_closed_at", "tickets", ["closed_at"])
 
 
 def downgrade() -> None:
+    op.drop_index("tickets_by_closed_at", "tickets")
     op.drop_table("digest_log")
