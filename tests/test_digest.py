@@ -291,7 +291,9 @@ def test_cli_prints_the_digest_as_json_and_text(
     raw["grids"][2]["geojson_file"] = str(example.parent / raw["grids"][2]["geojson_file"])
     config = tmp_path / "config.yaml"
     config.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
-    assert 0 == main(["digest", "--config", str(config), "--date", "2026-11-23", "--format", "json"])
+    assert 0 == main(
+        ["digest", "--config", str(config), "--date", "2026-11-23", "--format", "json"]
+    )
     figures = json.loads(capsys.readouterr().out)
     assert ("2026-11-23", 0) == (figures["day"], figures["total"]["received"])
     assert 0 == main(["digest", "--config", str(config), "--date", "2026-11-23"])

@@ -47,3 +47,32 @@ async def test_export_sends_a_csv_document(harness: Harness) -> None:
     assert content.startswith("\ufeff".encode())
     assert 2 == content.count(b"\n")  # the header and one ticket
     assert "共 1 张" in (harness.bot_last(MINZHU_SQUAD).caption or "")
+
+
+async def test_daily_job_posts_yesterdays_digest_to_lead_chats(harness: Harness) -> None:
+    """The JobQueue's daily job (at digest.time) posts the previous day's digest, once."""
+    from datetime import timedelta
+
+    from tests.harness import COMMAND_CENTRE, XINPU_SQUAD
+
+    await harness.report_in_group(MARKET_GROUP, WANG)
+    assert harness.app.job_queue is not None
+    (job,) = harness.app.job_queue.get_jobs_by_name("daily-digest")
+    assert "hour='23', minute='59'" in str(job.job.trigger)
+    harness.clock.advance(days=1)
+    await job.run(harness.app)
+    await job.run(harness.app)
+    await harness.settle()
+    day = (
+        (harness.clock.now() - timedelta(days=1))
+        .astimezone(harness.services.settings.zone)
+        .date()
+        .isoformat()
+    )
+    for chat in (MINZHU_SQUAD, XINPU_SQUAD, COMMAND_CENTRE):
+        texts = [m.text or "" for m in harness.world.sent_to(chat) if m.text]
+        assert 1 == sum(f"日报 {day}" in text for text in texts)
+    centre = next(
+        m.text for m in harness.world.sent_to(COMMAND_CENTRE) if m.text and "日报" in m.text
+    )
+    assert "合计" in centre and "受理 1" in centre
