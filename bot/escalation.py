@@ -242,12 +242,11 @@ class Escalator(Desk):
                     ticket_id=ticket.id,
                 ),
             )
-        pin = await self.outbox.put(conn, pin_notice(ticket, target.dispatch_chat_id))
         locale = self.directory.squad_locale(target)
-        card = card_notice(ticket, self.directory, locale, target.dispatch_chat_id, pin)
-        await ticket_rows.set_ticket(
-            conn, ticket.id, card_outbox_id=await self.outbox.put(conn, card)
-        )
+        card = card_notice(ticket, self.directory, locale, target.dispatch_chat_id)
+        card_id = await self.outbox.put(conn, card)
+        await self.outbox.put(conn, pin_notice(ticket, target.dispatch_chat_id, card_id))
+        await ticket_rows.set_ticket(conn, ticket.id, card_outbox_id=card_id)
         ticket = await self.reload(conn, ticket.id)
         await self.refresh_card(conn, ticket)
         body = t(

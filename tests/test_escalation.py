@@ -37,7 +37,7 @@ async def test_night_report_goes_to_the_night_squad_with_mentions(harness: Harne
     ticket = await harness.report_in_group(MARKET_GROUP, WANG)
     assert ("xinpu", "minzhu") == (ticket.squad_id, ticket.home_squad_id)
     assert [] == harness.world.sent_to(MINZHU_SQUAD)
-    card = harness.world.sent_to(XINPU_SQUAD)[-1]
+    card = harness.world.sent_to(XINPU_SQUAD)[-2]
     assert "值班：孙磊" in (card.text or "")
     assert any(
         e.get("url") == f"tg://user?id={SUN_LEI}" or e.get("user", {}).get("id") == SUN_LEI
@@ -156,7 +156,7 @@ async def test_nobody_on_duty_anywhere_goes_to_the_command_centre(harness: Harne
     await harness.say(XINPU_SQUAD, SUN_LEI, text="/offduty")
     ticket = await harness.report_in_group(MARKET_GROUP, WANG)
     assert "command_centre" == ticket.squad_id
-    assert "#" in (harness.world.sent_to(COMMAND_CENTRE)[-1].text or "")
+    assert "#" in (harness.world.sent_to(COMMAND_CENTRE)[-2].text or "")
 
 
 async def test_duty_board_lists_who_is_on_duty(harness: Harness) -> None:

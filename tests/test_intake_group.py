@@ -43,9 +43,9 @@ async def test_whole_report_becomes_a_card_in_the_squad_chat(harness: Harness) -
         ticket.category,
     )
     assert "水果三轮车堵住了消防通道" == ticket.description
-    pin, card = harness.world.sent_to(MINZHU_SQUAD)
+    card, pin = harness.world.sent_to(MINZHU_SQUAD)
     assert pin.location is not None
-    assert pin.message_id == card.reply_to
+    assert card.message_id == pin.reply_to
     assert "#1001" in (card.text or "")
     assert "占道经营" in (card.text or "")
     assert "王老板" in (card.text or "")
@@ -85,7 +85,7 @@ async def test_photo_with_caption_makes_a_photo_card(harness: Harness) -> None:
     )
     assert ticket.photo_file_id is not None
     assert "纸箱堆满人行道" == ticket.description
-    card = harness.world.sent_to(XINPU_SQUAD)[-1]
+    card = harness.world.sent_to(XINPU_SQUAD)[-2]
     assert card.photo is not None
     assert "纸箱堆满人行道" in (card.caption or "")
 
@@ -101,7 +101,7 @@ async def test_venue_answer_keeps_the_place_name(harness: Harness) -> None:
     await harness.press(
         MARKET_GROUP, panel.message_id, WANG, harness.bot_last(MARKET_GROUP).callback_data[0]
     )
-    pin = harness.world.sent_to(MINZHU_SQUAD)[0]
+    pin = harness.world.sent_to(MINZHU_SQUAD)[1]
     assert pin.venue is not None
     assert "苏果超市" == pin.venue["title"]
 
@@ -148,5 +148,5 @@ async def test_timeline_is_in_local_time(harness: Harness) -> None:
     """The card shows the report time in the district's zone (UTC+8)."""
     harness.clock.current = harness.clock.current.replace(hour=1, minute=30) + timedelta(0)
     await harness.report_in_group(MARKET_GROUP, WANG)
-    card = harness.world.sent_to(MINZHU_SQUAD)[-1]
+    card = harness.world.sent_to(MINZHU_SQUAD)[-2]
     assert "11-23 09:30" in (card.text or "")

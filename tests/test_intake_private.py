@@ -39,7 +39,7 @@ async def test_private_report_hides_the_name_from_the_group(harness: Harness) ->
     group_notice = harness.bot_last(MARKET_GROUP)
     assert "#1001" in (group_notice.text or "")
     assert "刘阿姨" not in (group_notice.text or "")
-    card = harness.world.sent_to(MINZHU_SQUAD)[-1]
+    card = harness.world.sent_to(MINZHU_SQUAD)[-2]
     assert "刘阿姨" in (card.text or "")
     assert "私聊上报" in (card.text or "")
     assert "#1001" in (harness.bot_last(LIU).text or "")

@@ -48,17 +48,22 @@ async def test_card_is_retried_after_a_telegram_error(harness: Harness) -> None:
         when=lambda p: str(p.get("chat_id")) == str(MINZHU_SQUAD),
     )
     await harness.report_in_group(MARKET_GROUP, WANG)
-    assert 1 == len(harness.world.sent_to(MINZHU_SQUAD))  # only the pin so far
+    assert [] == harness.world.sent_to(MINZHU_SQUAD)  # the pin waits for the card
     harness.clock.advance(seconds=3)
     await harness.settle()
-    pin, card = harness.world.sent_to(MINZHU_SQUAD)
-    assert pin.message_id == card.reply_to
+    card, pin = harness.world.sent_to(MINZHU_SQUAD)
+    assert card.message_id == pin.reply_to
     assert "#1001" in (card.text or "")
 
 
 async def test_flood_control_waits_retry_after(harness: Harness) -> None:
     """A 429 with retry_after holds the chat's messages until that time has passed."""
-    harness.world.faults = FaultPlan().fail("sendLocation", Fault.rate_limited(20), times=1)
+    harness.world.faults = FaultPlan().fail(
+        "sendMessage",
+        Fault.rate_limited(20),
+        times=1,
+        when=lambda p: str(p.get("chat_id")) == str(MINZHU_SQUAD),
+    )
     await harness.report_in_group(MARKET_GROUP, WANG)
     assert [] == harness.world.sent_to(MINZHU_SQUAD)
     harness.clock.advance(seconds=19)

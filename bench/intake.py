@@ -1,0 +1,244 @@
+"""Intake latency and throughput, through the real Application over HTTP on loopback.
+
+Latency: from a report's last update (the "skip" press) being handed to the bot to the
+ticket card's request reaching the Bot API stand-in; and, on the same server, a bare
+python-telegram-bot echo bot (text in -> reply out). Throughput: complete reports per
+second (each /report, location, category, skip, up to the card) from many shop owners at
+once, rate limiter off, until the database or the CPU saturates.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import tempfile
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from telegram import Update
+from telegram.ext import Application, ContextTypes, MessageHandler, filters
+
+from bot.app import build_application
+from bot.config import Database, Settings, TelegramSettings, load_settings
+from bot.standin import ApiResponse, StandinServer, World
+from handlers.context import SERVICES_KEY
+
+CONFIG = Path(__file__).resolve().parent.parent / "config.yaml"
+TOKEN = "123456:bench-token-for-the-stand-in"
+GROUP, SQUAD = -1001000000201, -1001000000101
+POINT = (34.5940, 119.1750)
+FIRST_OWNER = 50_000
+TIMEOUT = 30.0
+
+
+class TimedWorld(World):
+    """A world that notes when each bot request arrives and wakes whoever waits for it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.waiting: dict[tuple[Any, ...], asyncio.Future[float]] = {}
+        self.cards: list[float] = []
+        self.card_waiter: asyncio.Event = asyncio.Event()
+
+    async def call(self, method: str, params: Mapping[str, Any] | None = None) -> ApiResponse:
+        arrived = time.perf_counter()
+        response = await super().call(method, params)
+        result = response.payload.get("result")
+        if not isinstance(result, dict) or "chat" not in result:
+            return response
+        chat = result["chat"]["id"]
+        if method == "sendMessage":
+            if chat == SQUAD and str(result.get("text", "")).startswith("🆕"):
+                self.cards.append(arrived)
+                self.card_waiter.set()
+            replied = result.get("reply_to_message", {}).get("message_id")
+            self._wake(("reply", chat, replied), arrived, result["message_id"])
+        elif method == "editMessageText":
+            self._wake(("edit", chat, result["message_id"]), arrived, result["message_id"])
+        return response
+
+    def _wake(self, key: tuple[Any, ...], arrived: float, message_id: int) -> None:
+        future = self.waiting.pop(key, None)
+        if future is not None and not future.done():
+            future.set_result(message_id)
+
+    def expect(self, *key: Any) -> asyncio.Future[float]:
+        future: asyncio.Future[float] = asyncio.get_running_loop().create_future()
+        self.waiting[key] = future
+        return future
+
+
+def district_world(owners: int) -> TimedWorld:
+    world = TimedWorld()
+    ids = list(range(FIRST_OWNER, FIRST_OWNER + owners))
+    for user_id in ids:
+        world.add_user(user_id, f"商户{user_id}")
+    world.add_user(710001, "张队长")
+    world.add_chat(GROUP, title="民主路商户群", members=ids)
+    world.add_chat(SQUAD, title="民主路中队", members=[710001])
+    world.add_chat(-1001000000102, title="新浦中队", members=[710001])
+    world.add_chat(-1001000000100, title="指挥中心", members=[710001])
+    world.add_chat(-1001000000202, title="新浦北商户群", members=[710001])
+    return world
+
+
+async def one_report(world: TimedWorld, owner: int) -> float:
+    """Play one whole report; return when its last update was handed to the bot."""
+    command = world.user_sends(GROUP, owner, text="/report")
+    assert command is not None
+    prompt = await asyncio.wait_for(
+        world.expect("reply", GROUP, command["message"]["message_id"]), TIMEOUT
+    )
+    location = world.user_sends(GROUP, owner, location=POINT, reply_to=int(prompt))
+    assert location is not None
+    panel = int(
+        await asyncio.wait_for(
+            world.expect("reply", GROUP, location["message"]["message_id"]), TIMEOUT
+        )
+    )
+    edited = world.expect("edit", GROUP, panel)
+    world.press_button(GROUP, panel, owner, world.message(GROUP, panel).callback_data[0])
+    await asyncio.wait_for(edited, TIMEOUT)
+    skip = world.message(GROUP, panel).callback_data[0]
+    last = time.perf_counter()
+    world.press_button(GROUP, panel, owner, skip)
+    return last
+
+
+def _settings(tmp: str, base_url: str) -> Settings:
+    return load_settings(CONFIG).model_copy(
+        update={
+            "database": Database(path=str(Path(tmp) / "bench.db")),
+            "telegram": TelegramSettings(base_url=base_url),
+        }
+    )
+
+
+async def _run_griddesk(world: TimedWorld, body: Any) -> Any:
+    with tempfile.TemporaryDirectory(prefix="griddesk-bench-") as tmp:
+        async with StandinServer(world, TOKEN) as server:
+            app = build_application(_settings(tmp, server.base_url), TOKEN, rate_limit=False)
+            async with app:
+                await app.post_init(app)  # type: ignore[misc]
+                await app.start()
+                assert app.updater is not None
+                await app.updater.start_polling(poll_interval=0.0, timeout=10)
+                try:
+                    return await body(app)
+                finally:
+                    await app.updater.stop()
+                    await app.stop()
+                    await app.post_shutdown(app)  # type: ignore[misc]
+
+
+async def griddesk_latency(reports: int) -> list[float]:
+    """Milliseconds from each report's last update to its card's request, one at a time."""
+    world = district_world(1)
+
+    async def body(app: Any) -> list[float]:
+        latencies = []
+        for _ in range(reports):
+            world.card_waiter.clear()
+            before = len(world.cards)
+            last = await one_report(world, FIRST_OWNER)
+            while len(world.cards) == before:
+                await asyncio.wait_for(world.card_waiter.wait(), TIMEOUT)
+                world.card_waiter.clear()
+            latencies.append((world.cards[before] - last) * 1000)
+        return latencies
+
+    result: list[float] = await _run_griddesk(world, body)
+    return result
+
+
+async def echo_latency(messages: int) -> list[float]:
+    """The same measure for a bare PTB echo bot on the same stand-in."""
+    world = district_world(1)
+
+    async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        assert update.effective_message is not None
+        await update.effective_message.reply_text(update.effective_message.text or "")
+
+    async with StandinServer(world, TOKEN) as server:
+        app = Application.builder().token(TOKEN).base_url(server.base_url).build()
+        app.add_handler(MessageHandler(filters.TEXT, echo))
+        async with app:
+            await app.start()
+            assert app.updater is not None
+            await app.updater.start_polling(poll_interval=0.0, timeout=10)
+            latencies = []
+            try:
+                for n in range(messages):
+                    world.privacy_mode = False
+                    world.set_bot_admin(GROUP, FIRST_OWNER) if n == 0 else None
+                    sent = world.user_sends(GROUP, FIRST_OWNER, text=f"hello {n}")
+                    assert sent is not None
+                    waiter = world.expect("reply", GROUP, sent["message"]["message_id"])
+                    started = time.perf_counter()
+                    await asyncio.wait_for(waiter, TIMEOUT)
+                    latencies.append((time.perf_counter() - started) * 1000)
+            finally:
+                await app.updater.stop()
+                await app.stop()
+    return latencies
+
+
+async def throughput(reports: int, owners: int) -> dict[str, float]:
+    """Complete reports per second with ``owners`` shop owners reporting at once."""
+    world = district_world(owners)
+
+    async def body(app: Any) -> dict[str, float]:
+        services = app.bot_data[SERVICES_KEY]
+        started = time.perf_counter()
+        per_owner = reports // owners
+
+        async def owner_loop(owner: int) -> None:
+            for _ in range(per_owner):
+                await one_report(world, owner)
+
+        await asyncio.gather(*(owner_loop(FIRST_OWNER + i) for i in range(owners)))
+        while len(world.cards) < per_owner * owners:
+            world.card_waiter.clear()
+            await asyncio.wait_for(world.card_waiter.wait(), TIMEOUT)
+        elapsed = time.perf_counter() - started
+        del services
+        return {
+            "reports": per_owner * owners,
+            "owners_at_once": owners,
+            "seconds": round(elapsed, 2),
+            "reports_per_second": round(per_owner * owners / elapsed, 1),
+        }
+
+    result: dict[str, float] = await _run_griddesk(world, body)
+    return result
+
+
+def summarise(values: list[float]) -> dict[str, float]:
+    ordered = sorted(values)
+    return {
+        "p50_ms": round(statistics.median(ordered), 2),
+        "p99_ms": round(ordered[max(0, int(len(ordered) * 0.99) - 1)], 2),
+        "count": len(ordered),
+    }
+
+
+async def run(
+    reports: int = 200, throughput_reports: int = 600, owners: int = 30
+) -> dict[str, Any]:
+    griddesk = summarise((await griddesk_latency(reports))[5:])
+    echo = summarise((await echo_latency(reports))[5:])
+    return {
+        "intake_latency": griddesk,
+        "echo_latency": echo,
+        "ratio_p50": round(griddesk["p50_ms"] / echo["p50_ms"], 2),
+        "ratio_p99": round(griddesk["p99_ms"] / echo["p99_ms"], 2),
+        "throughput": await throughput(throughput_reports, owners),
+    }
+
+
+if __name__ == "__main__":
+    import json
+
+    print(json.dumps(asyncio.run(run()), indent=2))
