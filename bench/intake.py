@@ -10,20 +10,19 @@ once, rate limiter off, until the database or the CPU saturates.
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 import statistics
+import sys
 import tempfile
 import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from telegram import Update
-from telegram.ext import Application, ContextTypes, MessageHandler, filters
+import yaml
 
-from bot.app import build_application
-from bot.config import Database, Settings, TelegramSettings, load_settings
 from bot.standin import ApiResponse, StandinServer, World
-from handlers.context import SERVICES_KEY
 
 CONFIG = Path(__file__).resolve().parent.parent / "config.yaml"
 TOKEN = "123456:bench-token-for-the-stand-in"
@@ -107,37 +106,59 @@ async def one_report(world: TimedWorld, owner: int) -> float:
     return last
 
 
-def _settings(tmp: str, base_url: str) -> Settings:
-    return load_settings(CONFIG).model_copy(
-        update={
-            "database": Database(path=str(Path(tmp) / "bench.db")),
-            "telegram": TelegramSettings(base_url=base_url),
-        }
-    )
+def _config(tmp: str, base_url: str) -> Path:
+    """The example config, pointed at the stand-in, its own database, no rate limiter."""
+    raw = yaml.safe_load(CONFIG.read_text(encoding="utf-8"))
+    raw["database"]["path"] = str(Path(tmp) / "bench.db")
+    raw["telegram"] = {"base_url": base_url, "rate_limiter": False}
+    for grid in raw["grids"]:
+        if "geojson_file" in grid:
+            grid["geojson_file"] = str(CONFIG.parent / grid["geojson_file"])
+    path = Path(tmp) / "config.yaml"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+async def _in_process(world: TimedWorld, command: list[str], body: Any) -> Any:
+    """Run a bot as its own process (as in production) against the world, then ``body``."""
+    async with StandinServer(world, TOKEN) as server:
+        with tempfile.TemporaryDirectory(prefix="griddesk-bench-") as tmp:
+            argv = [a.replace("{base}", server.base_url).replace("{tmp}", tmp) for a in command]
+            if "{config}" in command:
+                config = _config(tmp, server.base_url)
+                argv = [str(config) if a == "{config}" else a for a in argv]
+            env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN}
+            process = await asyncio.create_subprocess_exec(
+                *argv, env=env, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE
+            )
+            try:
+                deadline = time.monotonic() + TIMEOUT
+                while not world.calls_to("getUpdates"):
+                    if process.returncode is not None or time.monotonic() > deadline:
+                        raise RuntimeError("the bot did not start")
+                    await asyncio.sleep(0.05)
+                return await body()
+            finally:
+                process.send_signal(signal.SIGINT)
+                try:
+                    await asyncio.wait_for(process.wait(), 20)
+                except TimeoutError:
+                    process.kill()
+
+
+GRIDDESK = [sys.executable, "-m", "bot.cli", "--config", "{config}", "run"]
+ECHO = [sys.executable, "-m", "bench.echo_bot", "{base}", TOKEN]
 
 
 async def _run_griddesk(world: TimedWorld, body: Any) -> Any:
-    with tempfile.TemporaryDirectory(prefix="griddesk-bench-") as tmp:
-        async with StandinServer(world, TOKEN) as server:
-            app = build_application(_settings(tmp, server.base_url), TOKEN, rate_limit=False)
-            async with app:
-                await app.post_init(app)  # type: ignore[misc]
-                await app.start()
-                assert app.updater is not None
-                await app.updater.start_polling(poll_interval=0.0, timeout=10)
-                try:
-                    return await body(app)
-                finally:
-                    await app.updater.stop()
-                    await app.stop()
-                    await app.post_shutdown(app)  # type: ignore[misc]
+    return await _in_process(world, GRIDDESK, body)
 
 
 async def griddesk_latency(reports: int) -> list[float]:
     """Milliseconds from each report's last update to its card's request, one at a time."""
     world = district_world(1)
 
-    async def body(app: Any) -> list[float]:
+    async def body() -> list[float]:
         latencies = []
         for _ in range(reports):
             world.card_waiter.clear()
@@ -156,41 +177,28 @@ async def griddesk_latency(reports: int) -> list[float]:
 async def echo_latency(messages: int) -> list[float]:
     """The same measure for a bare PTB echo bot on the same stand-in."""
     world = district_world(1)
+    world.set_bot_admin(GROUP, FIRST_OWNER)
 
-    async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        assert update.effective_message is not None
-        await update.effective_message.reply_text(update.effective_message.text or "")
+    async def body() -> list[float]:
+        latencies = []
+        for n in range(messages):
+            sent = world.user_sends(GROUP, FIRST_OWNER, text=f"hello {n}")
+            assert sent is not None
+            waiter = world.expect("reply", GROUP, sent["message"]["message_id"])
+            started = time.perf_counter()
+            await asyncio.wait_for(waiter, TIMEOUT)
+            latencies.append((time.perf_counter() - started) * 1000)
+        return latencies
 
-    async with StandinServer(world, TOKEN) as server:
-        app = Application.builder().token(TOKEN).base_url(server.base_url).build()
-        app.add_handler(MessageHandler(filters.TEXT, echo))
-        async with app:
-            await app.start()
-            assert app.updater is not None
-            await app.updater.start_polling(poll_interval=0.0, timeout=10)
-            latencies = []
-            try:
-                for n in range(messages):
-                    world.privacy_mode = False
-                    world.set_bot_admin(GROUP, FIRST_OWNER) if n == 0 else None
-                    sent = world.user_sends(GROUP, FIRST_OWNER, text=f"hello {n}")
-                    assert sent is not None
-                    waiter = world.expect("reply", GROUP, sent["message"]["message_id"])
-                    started = time.perf_counter()
-                    await asyncio.wait_for(waiter, TIMEOUT)
-                    latencies.append((time.perf_counter() - started) * 1000)
-            finally:
-                await app.updater.stop()
-                await app.stop()
-    return latencies
+    result: list[float] = await _in_process(world, ECHO, body)
+    return result
 
 
 async def throughput(reports: int, owners: int) -> dict[str, float]:
     """Complete reports per second with ``owners`` shop owners reporting at once."""
     world = district_world(owners)
 
-    async def body(app: Any) -> dict[str, float]:
-        services = app.bot_data[SERVICES_KEY]
+    async def body() -> dict[str, float]:
         started = time.perf_counter()
         per_owner = reports // owners
 
@@ -203,7 +211,6 @@ async def throughput(reports: int, owners: int) -> dict[str, float]:
             world.card_waiter.clear()
             await asyncio.wait_for(world.card_waiter.wait(), TIMEOUT)
         elapsed = time.perf_counter() - started
-        del services
         return {
             "reports": per_owner * owners,
             "owners_at_once": owners,

@@ -18,6 +18,7 @@ from bot.clock import Clock
 from bot.config import LOCALES, Settings
 from bot.i18n import t
 from bot.services import Services
+from bot.updates import PerSenderUpdateProcessor
 from handlers.context import SERVICES_KEY, GridApp, GridContext
 from handlers.transport import TelegramTransport
 
@@ -55,8 +56,9 @@ def build_application(
         .context_types(ContextTypes(context=GridContext))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
+        .concurrent_updates(PerSenderUpdateProcessor())
     )
-    if rate_limit:
+    if rate_limit and settings.telegram.rate_limiter:
         # Retries stay with the outbox (persistent), so the limiter itself never retries.
         builder = builder.rate_limiter(AIORateLimiter(max_retries=0))
     if settings.telegram.base_url:

@@ -344,6 +344,8 @@ class Webhook(Strict):
 
 class TelegramSettings(Strict):
     base_url: str | None = None
+    # Off only against a self-hosted Bot API stand-in (benchmarks); Telegram enforces limits.
+    rate_limiter: bool = True
     base_file_url: str | None = None
     webhook: Webhook = Webhook()
 

@@ -1,0 +1,24 @@
+"""The baseline: a bare python-telegram-bot echo bot (update in -> reply out)."""
+
+from __future__ import annotations
+
+import sys
+
+from telegram import Update
+from telegram.ext import Application, ContextTypes, MessageHandler, filters
+
+
+async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    assert update.effective_message is not None
+    await update.effective_message.reply_text(update.effective_message.text or "")
+
+
+def main() -> None:
+    base_url, token = sys.argv[1], sys.argv[2]
+    app = Application.builder().token(token).base_url(base_url).build()
+    app.add_handler(MessageHandler(filters.TEXT, echo))
+    app.run_polling(poll_interval=0.0, timeout=10)
+
+
+if __name__ == "__main__":
+    main()
