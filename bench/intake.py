@@ -119,10 +119,15 @@ def _config(tmp: str, base_url: str) -> Path:
     return path
 
 
-async def _in_process(world: TimedWorld, command: list[str], body: Any) -> Any:
-    """Run a bot as its own process (as in production) against the world, then ``body``."""
+async def _in_process(
+    world: TimedWorld, command: list[str], body: Any, prepare: Any = None
+) -> Any:
+    """Run a bot as its own process (as in production) against the world, then ``body``
+    (called with the process, if it takes an argument); ``prepare(tmp)`` runs first."""
     async with StandinServer(world, TOKEN) as server:
         with tempfile.TemporaryDirectory(prefix="griddesk-bench-") as tmp:
+            if prepare is not None:
+                prepare(tmp)
             argv = [a.replace("{base}", server.base_url).replace("{tmp}", tmp) for a in command]
             if "{config}" in command:
                 config = _config(tmp, server.base_url)
@@ -137,7 +142,7 @@ async def _in_process(world: TimedWorld, command: list[str], body: Any) -> Any:
                     if process.returncode is not None or time.monotonic() > deadline:
                         raise RuntimeError("the bot did not start")
                     await asyncio.sleep(0.05)
-                return await body()
+                return await (body(process) if body.__code__.co_argcount else body())
             finally:
                 process.send_signal(signal.SIGINT)
                 try:

@@ -10,13 +10,6 @@ import io
 from functools import cache
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-
-from matplotlib import font_manager
-from matplotlib.figure import Figure
-
 CJK_FONTS = ("WenQuanYi Micro Hei", "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC")
 # Where setup.sh's Debian packages put them; matplotlib's font cache may predate the install.
 CJK_FILES = (
@@ -28,6 +21,10 @@ CJK_FILES = (
 @cache
 def cjk_font() -> str | None:
     """The first CJK font installed, or None (the chart then falls back, boxes for hanzi)."""
+    # matplotlib is imported here, not at start: a running bot draws once a day, and the
+    # import costs some 30 MB of memory that would otherwise be held all day.
+    from matplotlib import font_manager
+
     for path in CJK_FILES:
         if Path(path).exists():
             font_manager.fontManager.addfont(path)
@@ -45,6 +42,11 @@ def arrival_chart(
     axis_label: str,
 ) -> bytes:
     """Grouped bars: median and p90 minutes to arrive per squad, as a PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
     figure = Figure(figsize=(6.4, 3.6), dpi=110)
     axes = figure.subplots()
     font = cjk_font()
