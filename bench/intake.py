@@ -119,9 +119,7 @@ def _config(tmp: str, base_url: str) -> Path:
     return path
 
 
-async def _in_process(
-    world: TimedWorld, command: list[str], body: Any, prepare: Any = None
-) -> Any:
+async def _in_process(world: TimedWorld, command: list[str], body: Any, prepare: Any = None) -> Any:
     """Run a bot as its own process (as in production) against the world, then ``body``
     (called with the process, if it takes an argument); ``prepare(tmp)`` runs first."""
     async with StandinServer(world, TOKEN) as server:

@@ -27,8 +27,15 @@ async def measure(tickets: int, reports: int = 20) -> dict[str, Any]:
     def prepare(tmp: str) -> None:
         path = Path(tmp) / "bench.db"
         subprocess.run(
-            [sys.executable, "-m", "bench.restart", "--build", str(path),
-             "--tickets", str(tickets)],
+            [
+                sys.executable,
+                "-m",
+                "bench.restart",
+                "--build",
+                str(path),
+                "--tickets",
+                str(tickets),
+            ],
             check=True,
         )
         # A year's history, handled: otherwise the synthetic open tickets, all long overdue,

@@ -8,6 +8,7 @@ of each step: new messages, edits and callback answers, in the grid group and el
 from __future__ import annotations
 
 import asyncio
+import os
 import tempfile
 from collections import Counter
 from pathlib import Path
@@ -19,6 +20,7 @@ from tests.clock import FakeClock
 from tests.harness import LI_MING, MARKET_GROUP, WANG, Harness, populate, start_harness
 
 CONFIG = Path(__file__).resolve().parent.parent / "config.yaml"
+os.environ.setdefault("PTB_TIMEDELTA", "1")  # as in the tests: no deprecation noise from PTB
 NEW = {"sendMessage", "sendPhoto", "sendLocation", "sendVenue", "sendDocument"}
 EDITS = {"editMessageText", "editMessageCaption", "editMessageReplyMarkup"}
 

@@ -1,0 +1,28 @@
+"""The benchmark suite still runs (tiny sizes); it measures, it does not judge speed."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_benchmark_suite_runs_at_tiny_sizes(tmp_path: Path) -> None:
+    """`python -m bench --smoke` completes and reports every figure next to its target."""
+    out = tmp_path / "smoke.json"
+    finished = subprocess.run(
+        [sys.executable, "-m", "bench", "--smoke", "--out", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert 0 == finished.returncode, finished.stderr[-2000:]
+    results = json.loads(out.read_text(encoding="utf-8"))
+    assert {"intake", "messages_per_ticket", "digest", "grid", "restart", "memory"} <= set(results)
+    assert 4 >= results["messages_per_ticket"]["grid_group_new_messages"]
+    assert "| Ratio GridDesk / echo" in finished.stdout
