@@ -29,6 +29,9 @@ def main(argv: list[str] | None = None) -> int:
     digest.add_argument("--format", choices=("text", "json"), default="text")
     digest.add_argument("--locale", choices=("zh", "en"), help="language of the text")
     digest.add_argument("--config", dest="config_sub", help=argparse.SUPPRESS)
+    backup = commands.add_parser("backup", help="consistent copy of the live database")
+    backup.add_argument("path", help="the new file to write")
+    backup.add_argument("--config", dest="config_sub", help=argparse.SUPPRESS)
     demo = commands.add_parser("demo", help="offline demo against a built-in Bot API stand-in")
     demo.add_argument("--config", dest="config_sub", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -46,6 +49,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "check-config":
         _describe(settings, config_path)
         return 0
+    if args.command == "backup":
+        return _backup(settings, config_path, Path(args.path))
     if args.command == "digest":
         return asyncio.run(_print_digest(settings, config_path, args))
     return _run(settings, config_path, args.webhook)
@@ -76,6 +81,24 @@ async def _print_digest(settings: Settings, config_path: Path, args: argparse.Na
     else:
         text = services.reports.render(digest, args.locale or settings.locale)
         print(html.unescape(re.sub(r"<[^>]+>", "", text)))
+    return 0
+
+
+def _backup(settings: Settings, config_path: Path, target: Path) -> int:
+    from storage.database import backup, integrity_check
+
+    source = Path(settings.database.path)
+    if not source.is_absolute():
+        source = config_path.parent / source
+    if not source.exists():
+        print(f"griddesk: no database at {source}", file=sys.stderr)
+        return 2
+    try:
+        pages = backup(source, target)
+    except FileExistsError as exc:
+        print(f"griddesk: {exc}", file=sys.stderr)
+        return 2
+    print(f"{target}: {pages} pages copied from {source}; integrity {integrity_check(target)}")
     return 0
 
 

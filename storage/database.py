@@ -110,3 +110,17 @@ def integrity_check(path: str | Path) -> str:
     """SQLite's own consistency check of the file ("ok" when sound)."""
     with sqlite3.connect(path) as connection:
         return str(connection.execute("PRAGMA integrity_check").fetchone()[0])
+
+
+def backup(source: str | Path, target: str | Path) -> int:
+    """Copy a live database consistently (SQLite's online backup); return its page count.
+
+    Safe while the bot runs: the copy is of one committed moment, WAL included.
+    """
+    target = Path(target)
+    if target.exists():
+        raise FileExistsError(f"{target} exists; choose a new file")
+    with sqlite3.connect(source) as live, sqlite3.connect(target) as copy:
+        live.backup(copy)
+        pages = int(copy.execute("PRAGMA page_count").fetchone()[0])
+    return pages

@@ -57,7 +57,9 @@ async def reopened_before(conn: AsyncConnection, ids: list[int], end: float) -> 
     for start in range(0, len(ids), 500):
         chunk = ids[start : start + 500]
         rows = await conn.execute(
-            select(ticket_events.c.ticket_id).distinct().where(
+            select(ticket_events.c.ticket_id)
+            .distinct()
+            .where(
                 ticket_events.c.ticket_id.in_(chunk),
                 ticket_events.c.kind == "reopened",
                 type_coerce(ticket_events.c.at, Float) < end,

@@ -162,9 +162,7 @@ async def stamp_first(conn: AsyncConnection, ticket_id: int, column: str, at: da
     """Set a ``first_*`` time once; later rounds (after a rework) leave it alone."""
     target = tickets.c[column]
     await conn.execute(
-        update(tickets)
-        .where(tickets.c.id == ticket_id, target.is_(None))
-        .values({target: at})
+        update(tickets).where(tickets.c.id == ticket_id, target.is_(None)).values({target: at})
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine
@@ -55,3 +56,23 @@ def test_ticket_numbers_start_above_a_thousand(tmp_path: Path) -> None:
     with sqlite3.connect(path) as conn:
         seq = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'tickets'").fetchone()
     assert (1000,) == seq
+
+
+async def test_backup_copies_a_live_database(tmp_path: Path) -> None:
+    """`griddesk backup` takes a consistent copy while the database is open and written."""
+    from storage.database import backup
+
+    db = Database(tmp_path / "live.db")
+    await db.open()
+    from sqlalchemy import text
+
+    async with db.transaction() as conn:
+        await conn.execute(text("INSERT INTO hinted_chats (chat_id, hinted_at) VALUES (-7, 1.0)"))
+    copy = tmp_path / "copy.db"
+    assert backup(tmp_path / "live.db", copy) > 0
+    await db.close()
+    with sqlite3.connect(copy) as conn:
+        assert [(-7,)] == conn.execute("SELECT chat_id FROM hinted_chats").fetchall()
+    assert "ok" == integrity_check(copy)
+    with pytest.raises(FileExistsError):
+        backup(tmp_path / "live.db", copy)
