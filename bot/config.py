@@ -268,6 +268,8 @@ class Intake(Strict):
     report_timeout: Duration = timedelta(minutes=10)
     max_description_length: int = Field(default=500, ge=20, le=900)
     max_outside_distance_m: float = Field(default=150.0, ge=0, le=5000)
+    # One shop owner must not flood a squad: reports per person per rolling hour.
+    max_reports_per_hour: int = Field(default=6, ge=1, le=1000)
 
 
 class Action(Strict):

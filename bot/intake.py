@@ -7,6 +7,8 @@ nothing. Every answer goes through the outbox except the toast on a button press
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot import buttons, cards, notices
@@ -19,6 +21,7 @@ from bot.notices import Button
 from bot.outbox import Outbox
 from bot.people import Answer, Person, Spot
 from storage import drafts as draft_rows
+from storage import tickets as ticket_rows
 from storage.database import Database
 from storage.drafts import Draft
 
@@ -48,6 +51,9 @@ class Intake:
         """``/report`` in a grid group: ask the reporter for the location."""
         locale = self.directory.group_locale(chat_id)
         async with self.db.transaction() as conn:
+            if await self._over_limit(conn, chat_id, person, message_id, locale):
+                self.outbox.wake()
+                return
             draft = await self._new_draft(
                 conn, f"g:{chat_id}:{message_id}", chat_id, chat_id, person, private=False
             )
@@ -70,6 +76,9 @@ class Intake:
         """A deep link from a grid group opened a private report."""
         locale = self.directory.group_locale(group_chat_id)
         async with self.db.transaction() as conn:
+            if await self._over_limit(conn, person.id, person, message_id, locale):
+                self.outbox.wake()
+                return
             draft = await self._new_draft(
                 conn, f"p:{person.id}:{message_id}", person.id, group_chat_id, person, private=True
             )
@@ -88,6 +97,18 @@ class Intake:
                 conn, draft.id, prompt_outbox_id=await self.outbox.put(conn, prompt)
             )
         self.outbox.wake()
+
+    async def _over_limit(
+        self, conn: AsyncConnection, chat_id: int, person: Person, message_id: int, locale: str
+    ) -> bool:
+        """Refuse (politely) a person who reported too often in the last hour."""
+        limit = self.directory.settings.intake.max_reports_per_hour
+        since = self.clock.now() - timedelta(hours=1)
+        if await ticket_rows.reports_since(conn, person.id, since) < limit:
+            return False
+        body = t(locale, "report.too_many", limit=limit)
+        await self._reply(conn, chat_id, body, message_id, "refusal")
+        return True
 
     async def _new_draft(
         self,
@@ -144,6 +165,10 @@ class Intake:
             if draft is None:
                 # The bot sees plain location messages only as a group admin or with
                 # privacy mode off: then a location alone starts a report.
+                locale = self.directory.group_locale(chat_id)
+                if await self._over_limit(conn, chat_id, person, message_id, locale):
+                    self.outbox.wake()
+                    return
                 draft = await self._new_draft(
                     conn, f"g:{chat_id}:{message_id}", chat_id, chat_id, person, private=False
                 )

@@ -151,6 +151,7 @@ tickets = Table(
     Index("tickets_by_reported_at", "reported_at"),
     Index("tickets_by_claimer", "claimed_by", "status"),
     Index("tickets_by_closed_at", "closed_at"),
+    Index("tickets_by_reporter", "reporter_id", "reported_at"),
     Index("tickets_by_escalation_due", "esc_due_at", sqlite_where=text("esc_due_at IS NOT NULL")),
     Index(
         "tickets_awaiting_confirmation",

@@ -280,3 +280,15 @@ async def set_escalations(conn: AsyncConnection, rows: list[dict[str, Any]]) -> 
         ),
         rows,
     )
+
+
+async def reports_since(conn: AsyncConnection, reporter_id: int, since: datetime) -> int:
+    """How many tickets a person reported since ``since``."""
+    value = (
+        await conn.execute(
+            select(func.count())
+            .select_from(tickets)
+            .where(tickets.c.reporter_id == reporter_id, tickets.c.reported_at >= since)
+        )
+    ).scalar()
+    return int(value or 0)

@@ -148,3 +148,17 @@ async def test_messages_from_channels_and_bots_are_ignored(harness: Harness) -> 
     harness.world.user_joins(MARKET_GROUP, 5555)
     await harness.say(MARKET_GROUP, 5555, text="/report")
     assert [] == harness.world.sent_to(MARKET_GROUP)
+
+
+async def test_one_shop_owner_cannot_flood_the_squad(harness: Harness) -> None:
+    """After max_reports_per_hour reports, /report is refused politely until the hour passes."""
+    limit = harness.services.settings.intake.max_reports_per_hour
+    for _ in range(limit):
+        await harness.report_in_group(MARKET_GROUP, WANG)
+        harness.clock.advance(minutes=1)
+    await harness.say(MARKET_GROUP, WANG, text="/report")
+    assert f"一小时内已上报 {limit} 次" in (harness.bot_last(MARKET_GROUP).text or "")
+    assert limit == await harness.ticket_count()
+    harness.clock.advance(hours=1)
+    await harness.report_in_group(MARKET_GROUP, WANG)
+    assert limit + 1 == await harness.ticket_count()

@@ -24,8 +24,11 @@ def upgrade() -> None:
     )
     # "Still open at midnight" reads open tickets (closed_at NULL) and those closed later.
     op.create_index("tickets_by_closed_at", "tickets", ["closed_at"])
+    # The per-person report limit counts a reporter's recent tickets.
+    op.create_index("tickets_by_reporter", "tickets", ["reporter_id", "reported_at"])
 
 
 def downgrade() -> None:
+    op.drop_index("tickets_by_reporter", "tickets")
     op.drop_index("tickets_by_closed_at", "tickets")
     op.drop_table("digest_log")
