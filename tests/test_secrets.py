@@ -1,0 +1,50 @@
+"""The bot token never appears in logs, error messages or the database."""
+
+from __future__ import annotations
+
+import io
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.demo import DEMO_TOKEN, run_demo
+from bot.logs import install_redaction
+
+EXAMPLE = Path(__file__).resolve().parent.parent / "config.yaml"
+
+
+@pytest.fixture(name="redaction")
+def fixture_redaction() -> Iterator[None]:
+    factory = logging.getLogRecordFactory()
+    install_redaction(DEMO_TOKEN)
+    yield
+    logging.setLogRecordFactory(factory)
+
+
+async def test_token_is_absent_from_every_log_record(
+    redaction: None, caplog: pytest.LogCaptureFixture, tmp_path: Path
+) -> None:
+    """A whole demo run over HTTP, with httpx logging every URL at DEBUG: no token anywhere."""
+    caplog.set_level(logging.DEBUG)
+    assert 0 == await run_demo(EXAMPLE, io.StringIO())
+    text = "\n".join(r.getMessage() for r in caplog.records)
+    assert "HTTP Request" in text  # httpx did log its request URLs
+    assert "<token>" in text
+    assert DEMO_TOKEN not in text
+
+
+def test_token_is_redacted_from_exception_text(redaction: None) -> None:
+    """An error whose text carries the token is logged without it."""
+    from bot.logs import RedactToken
+
+    record = logging.LogRecord("x", logging.ERROR, __file__, 1, "failed", None, None)
+    try:
+        raise RuntimeError(f"https://api.telegram.org/bot{DEMO_TOKEN}/getMe refused")
+    except RuntimeError:
+        import sys
+
+        record.exc_info = sys.exc_info()
+    RedactToken(DEMO_TOKEN).filter(record)
+    assert record.exc_text is not None and DEMO_TOKEN not in record.exc_text
