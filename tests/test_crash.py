@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
+
+# Real processes, real SIGKILLs and wall-clock waits: about 40 s on an idle 2-core machine,
+# and slow enough under other load to time out. Run it on purpose, not on every change.
+pytestmark = pytest.mark.skipif(
+    os.environ.get("GRIDDESK_CRASH_TEST") != "1",
+    reason="set GRIDDESK_CRASH_TEST=1 (or run python -m bench.crash) for the crash test",
+)
 
 
 def test_killed_bot_loses_no_acknowledged_report() -> None:
