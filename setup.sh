@@ -15,4 +15,5 @@ if [ ! -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] \
     echo "setup.sh: install a CJK font (WenQuanYi Micro Hei or Noto Sans CJK) for the charts" >&2
   fi
 fi
-python -m pip install --quiet -e ".[test]"
+python="$(command -v python || command -v python3)"
+"$python" -m pip install --quiet -e ".[test]"
