@@ -10,7 +10,7 @@ from bot import buttons
 from bot.config import Squad
 from bot.deadlines import STAGE_OF_STATUS, deadline, duty_mentions, overdue_stages
 from bot.directory import Directory
-from bot.i18n import Raw, t
+from bot.i18n import Raw, joined, t
 from bot.notices import Button, Markup, inline
 from storage.tickets import Ticket
 
@@ -134,7 +134,7 @@ def duty_lines(ticket: Ticket, directory: Directory, locale: str) -> list[str]:
             )
     missed = overdue_stages(ticket)
     if missed:
-        stages = "、".join(t(locale, f"stage.{s}") for s in missed)
+        stages = Raw(joined(locale, (t(locale, f"stage.{s}") for s in missed)))
         lines.append(t(locale, "card.overdue", stages=stages))
     return lines
 

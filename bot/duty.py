@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot import cards
 from bot.config import Member, Squad
-from bot.i18n import t
+from bot.i18n import Raw, joined, t
 from bot.people import Person
 from bot.rosters import manual_until, on_duty
 from bot.ticket_ops import Desk
@@ -69,7 +69,9 @@ class Duty(Desk):
             for squad in self.directory.squads.values():
                 officers = await self.on_duty(conn, squad, now)
                 names = (
-                    "、".join(m.name for m in officers) if officers else t(locale, "duty.nobody")
+                    Raw(joined(locale, (m.name for m in officers)))
+                    if officers
+                    else t(locale, "duty.nobody")
                 )
                 lines.append(t(locale, "duty.line", squad=squad.name.get(locale), names=names))
         return "\n".join(lines)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import string
+from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,12 @@ def t(locale: str, key: str, /, **params: Any) -> str:
         for name, value in params.items()
     }
     return template.format_map(safe)
+
+
+def joined(locale: str, items: Iterable[str]) -> str:
+    """A list as the language writes it: 甲、乙、丙 / a, b, c (items are escaped)."""
+    separator = load_catalog(locale if locale in LOCALES else "zh")["list.separator"]
+    return separator.join(html.escape(str(item), quote=False) for item in items)
 
 
 def locale_of_language_code(language_code: str | None, default: str) -> str:

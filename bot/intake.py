@@ -16,7 +16,7 @@ from bot.clock import Clock
 from bot.directory import Directory
 from bot.dispatch import create_ticket
 from bot.duty import Duty
-from bot.i18n import Raw, locale_of_language_code, t
+from bot.i18n import Raw, joined, locale_of_language_code, t
 from bot.notices import Button
 from bot.outbox import Outbox
 from bot.people import Answer, Person, Spot
@@ -228,8 +228,9 @@ class Intake:
     ) -> None:
         locale = draft.user_locale
         area = self.directory.settings.district.name.get(locale)
-        grids = "、" if locale == "zh" else ", "
-        covered = grids.join(self.directory.grid_name(g, locale) for g in self.directory.grids)
+        covered = Raw(
+            joined(locale, (self.directory.grid_name(g, locale) for g in self.directory.grids))
+        )
         nearest = self.directory.nearest(spot.latitude, spot.longitude) if spot.valid else None
         if nearest is None:
             body = t(locale, "report.bad_location", area=area, grids=covered)

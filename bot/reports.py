@@ -12,7 +12,7 @@ from typing import Any
 from bot import charts, notices
 from bot.config import OUTCOME_CLASSES, Squad
 from bot.digest import TARGET_SPLIT, Digest, Figures, compute, day_bounds
-from bot.i18n import t
+from bot.i18n import Raw, joined, t
 from bot.ticket_ops import Desk
 from storage import reports as report_rows
 
@@ -157,8 +157,11 @@ class Reports(Desk):
                 lines += self._scope(name, figures, locale)
             lines += self._scope(t(locale, "digest.total"), digest.total, locale)
         if digest.hot_grids:
-            grids = "、".join(
-                f"{self.directory.grid_name(g, locale)} {n}" for g, n in digest.hot_grids
+            grids = Raw(
+                joined(
+                    locale,
+                    (f"{self.directory.grid_name(g, locale)} {n}" for g, n in digest.hot_grids),
+                )
             )
             lines.append(t(locale, "digest.hot_grids", grids=grids))
         for place in digest.recurring:
@@ -241,12 +244,16 @@ class Reports(Desk):
                 )
             )
             if s["top_actions"]:
-                actions = "、".join(
-                    f"{self._action_name(a, locale)} {n}" for a, n in s["top_actions"]
+                actions = Raw(
+                    joined(
+                        locale, (f"{self._action_name(a, locale)} {n}" for a, n in s["top_actions"])
+                    )
                 )
                 lines.append(t(locale, "digest.actions", actions=actions))
         if s["open_at_midnight"]:
-            oldest = "、".join(f"#{o['ticket']} {o['age_hours']}h" for o in s["oldest_open"])
+            oldest = Raw(
+                joined(locale, (f"#{o['ticket']} {o['age_hours']}h" for o in s["oldest_open"]))
+            )
             lines.append(t(locale, "digest.open", count=s["open_at_midnight"], oldest=oldest))
         return lines
 

@@ -69,3 +69,11 @@ def test_command_menu_is_in_both_catalogs() -> None:
         assert [] == [
             c for c in {*GROUP_COMMANDS, *PRIVATE_COMMANDS} if f"command.{c}" not in catalog
         ]
+
+
+def test_lists_are_written_the_languages_way() -> None:
+    """Lists read 甲、乙 in Chinese and a, b in English, with each item escaped."""
+    from bot.i18n import joined
+
+    assert "甲、乙" == joined("zh", ["甲", "乙"])
+    assert "a, b &amp; c" == joined("en", ["a", "b & c"])
