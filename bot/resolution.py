@@ -97,6 +97,20 @@ class Resolution(Desk):
         )
         await self.outbox.put(conn, notice)
 
+    async def _close_prompt(self, conn: AsyncConnection, ticket: Ticket, key: str) -> None:
+        """Replace the resolution prompt (and its buttons) with how it ended."""
+        assert ticket.resolve_prompt_outbox_id is not None
+        body = t(self.squad_locale(ticket), key, number=cards.ticket_number(ticket.id))
+        notice = notices.edit(
+            ticket.resolve_prompt_outbox_id,
+            self.squad_chat(ticket),
+            body,
+            "resolve_prompt",
+            caption=False,
+            ticket_id=ticket.id,
+        )
+        await self.outbox.put(conn, notice)
+
     async def start(self, ticket_id: int, person: Person) -> Answer:
         """The holder pressed "Resolve": ask for the outcome class (service first)."""
         return await self._step(ticket_id, person, None, "class", {"resolve_class": None})
@@ -144,18 +158,7 @@ class Resolution(Desk):
                 conn, ticket_id, resolve_stage=None, resolve_class=None, resolve_action=None
             )
             if ticket.resolve_prompt_outbox_id is not None:
-                locale = self.squad_locale(ticket)
-                await self.outbox.put(
-                    conn,
-                    notices.edit(
-                        ticket.resolve_prompt_outbox_id,
-                        self.squad_chat(ticket),
-                        t(locale, "resolve.cancelled", number=cards.ticket_number(ticket_id)),
-                        "resolve_prompt",
-                        caption=False,
-                        ticket_id=ticket_id,
-                    ),
-                )
+                await self._close_prompt(conn, ticket, "resolve.cancelled")
                 await ticket_rows.set_ticket(conn, ticket_id, resolve_prompt_outbox_id=None)
         self.outbox.wake()
         return Answer("")
@@ -223,17 +226,7 @@ class Resolution(Desk):
             ticket = await self.reload(conn, ticket_id)
             await self.refresh_card(conn, ticket)
             if ticket.resolve_prompt_outbox_id is not None:
-                await self.outbox.put(
-                    conn,
-                    notices.edit(
-                        ticket.resolve_prompt_outbox_id,
-                        self.squad_chat(ticket),
-                        t(locale, "resolve.done", number=cards.ticket_number(ticket_id)),
-                        "resolve_prompt",
-                        caption=False,
-                        ticket_id=ticket_id,
-                    ),
-                )
+                await self._close_prompt(conn, ticket, "resolve.done")
             await self._post_resolution(conn, ticket)
         self.outbox.wake()
         return Answer(t(locale, "resolve.done", number=cards.ticket_number(ticket_id)))
