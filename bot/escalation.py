@@ -126,6 +126,8 @@ class Escalator(Desk):
     async def _act(
         self, conn: AsyncConnection, ticket: Ticket, stage: str, action: str, now: datetime
     ) -> None:
+        """One step. Only marking overdue changes the card; the next due time of the other
+        steps is stored by ``_fire_ticket``'s next round, which re-plans the ticket."""
         squad = self.directory.squads[ticket.squad_id]
         locale = self.squad_locale(ticket)
         due = deadline(ticket, self.directory.settings, stage)
@@ -150,7 +152,6 @@ class Escalator(Desk):
                 officers=names,
             )
             await self.tell_squad(conn, ticket, body)
-            await self.refresh_card(conn, ticket)
         elif action == "remind_claimer":
             who = mention(ticket.claimed_by or 0, ticket.claimed_by_name or "")
             body = t(
@@ -162,10 +163,8 @@ class Escalator(Desk):
                 officer=who,
             )
             await self.tell_squad(conn, ticket, body)
-            await self.refresh_card(conn, ticket)
         elif action == "notify_leads":
             await self._notify_leads(conn, ticket, stage_name, late, locale)
-            await self.refresh_card(conn, ticket)
         elif action == "hand_to_fallback":
             await self._hand_over(conn, ticket, now)
 

@@ -51,13 +51,17 @@ class Intake:
         """``/report`` in a grid group: ask the reporter for the location."""
         locale = self.directory.group_locale(chat_id)
         async with self.db.transaction() as conn:
-            if await self._over_limit(conn, chat_id, person, message_id, locale):
-                self.outbox.wake()
-                return
             draft = await self._new_draft(
-                conn, f"g:{chat_id}:{message_id}", chat_id, chat_id, person, private=False
+                conn,
+                f"g:{chat_id}:{message_id}",
+                chat_id,
+                chat_id,
+                person,
+                private=False,
+                message_id=message_id,
             )
             if draft is None:
+                self.outbox.wake()
                 return
             link = self.private_link(chat_id)
             prompt = notices.text(
@@ -76,13 +80,17 @@ class Intake:
         """A deep link from a grid group opened a private report."""
         locale = self.directory.group_locale(group_chat_id)
         async with self.db.transaction() as conn:
-            if await self._over_limit(conn, person.id, person, message_id, locale):
-                self.outbox.wake()
-                return
             draft = await self._new_draft(
-                conn, f"p:{person.id}:{message_id}", person.id, group_chat_id, person, private=True
+                conn,
+                f"p:{person.id}:{message_id}",
+                person.id,
+                group_chat_id,
+                person,
+                private=True,
+                message_id=message_id,
             )
             if draft is None:
+                self.outbox.wake()
                 return
             group = self.directory.groups[group_chat_id]
             prompt = notices.text(
@@ -119,13 +127,18 @@ class Intake:
         person: Person,
         *,
         private: bool,
+        message_id: int,
     ) -> Draft | None:
-        """A fresh draft replacing the person's unfinished one; None if already started."""
+        """A fresh draft replacing the person's unfinished one; None if it was already
+        started, or if the person reported too often lately (then they are told so)."""
         now = self.clock.now()
         previous = await draft_rows.open_draft(conn, chat_id, person.id)
+        if previous is not None and previous.trigger_key == trigger_key:
+            return None
+        locale = self.directory.group_locale(group_chat_id)
+        if await self._over_limit(conn, chat_id, person, message_id, locale):
+            return None
         if previous is not None:
-            if previous.trigger_key == trigger_key:
-                return None
             await draft_rows.set_draft(conn, previous.id, stage="cancelled", ended_at=now)
             await self._close_panel(conn, previous, "report.replaced")
         return await draft_rows.insert_draft(
@@ -165,14 +178,17 @@ class Intake:
             if draft is None:
                 # The bot sees plain location messages only as a group admin or with
                 # privacy mode off: then a location alone starts a report.
-                locale = self.directory.group_locale(chat_id)
-                if await self._over_limit(conn, chat_id, person, message_id, locale):
-                    self.outbox.wake()
-                    return
                 draft = await self._new_draft(
-                    conn, f"g:{chat_id}:{message_id}", chat_id, chat_id, person, private=False
+                    conn,
+                    f"g:{chat_id}:{message_id}",
+                    chat_id,
+                    chat_id,
+                    person,
+                    private=False,
+                    message_id=message_id,
                 )
                 if draft is None:
+                    self.outbox.wake()
                     return
             if draft.stage != "location":
                 if draft.location_message_id != message_id:
