@@ -72,8 +72,9 @@ class TimedWorld(World):
         return future
 
 
-def district_world(owners: int) -> TimedWorld:
-    world = TimedWorld()
+def district_world(owners: int, world: TimedWorld | None = None) -> TimedWorld:
+    """The benchmark district: ``owners`` shop owners, one grid group, the squads."""
+    world = TimedWorld() if world is None else world
     ids = list(range(FIRST_OWNER, FIRST_OWNER + owners))
     for user_id in ids:
         world.add_user(user_id, f"商户{user_id}")
