@@ -9,10 +9,12 @@ import os
 import secrets
 import sys
 from pathlib import Path
+from typing import Any
 
-from bot.config import TOKEN_ENV, ConfigError, Settings, bot_token, load_settings
+from bot.config import TOKEN_ENV, ConfigError, Settings, Webhook, bot_token, load_settings
 
 WEBHOOK_SECRET_ENV = "TELEGRAM_WEBHOOK_SECRET"
+ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -125,21 +127,33 @@ def _run(settings: Settings, config_path: Path, webhook: str | None) -> int:
     setup_logging(secret)
     app = build_application(settings, secret, config_dir=config_path.parent)
     if webhook is None:
-        app.run_polling(allowed_updates=["message", "callback_query", "my_chat_member"])
+        app.run_polling(allowed_updates=ALLOWED_UPDATES)
         return 0
     hook = settings.telegram.webhook
-    # Telegram sends this secret in a header with every update; PTB rejects requests without it.
-    webhook_secret = os.environ.get(WEBHOOK_SECRET_ENV) or secrets.token_urlsafe(32)
     logging.getLogger(__name__).info("webhook on %s:%s/%s", hook.listen, hook.port, hook.path)
-    app.run_webhook(
-        listen=hook.listen,
-        port=hook.port,
-        url_path=hook.path,
-        webhook_url=webhook,
-        secret_token=webhook_secret,
-        allowed_updates=["message", "callback_query", "my_chat_member"],
-    )
+    app.run_webhook(**webhook_options(hook, webhook, webhook_secret()))
     return 0
+
+
+def webhook_secret() -> str:
+    """The secret Telegram must echo in a header: TELEGRAM_WEBHOOK_SECRET, else a random one."""
+    return os.environ.get(WEBHOOK_SECRET_ENV) or secrets.token_urlsafe(32)
+
+
+def webhook_options(hook: Webhook, url: str, secret: str) -> dict[str, Any]:
+    """The arguments of ``run_webhook`` (and ``Updater.start_webhook``) for serving ``url``.
+
+    Telegram sends ``secret`` in the X-Telegram-Bot-Api-Secret-Token header with every
+    update; python-telegram-bot answers 403 to any post without it or with another value.
+    """
+    return {
+        "listen": hook.listen,
+        "port": hook.port,
+        "url_path": hook.path,
+        "webhook_url": url,
+        "secret_token": secret,
+        "allowed_updates": ALLOWED_UPDATES,
+    }
 
 
 if __name__ == "__main__":
