@@ -130,9 +130,11 @@ async def report_until_receipt(world: TimedWorld, owner: int) -> None:
     assert "已受理" in (world.message(GROUP, panel).content or "")
 
 
-async def _owner(world: TimedWorld, owner: int, reports: int, done: list[int]) -> None:
+async def _owner(
+    world: TimedWorld, owner: int, reports: int, attempts: int, done: list[int]
+) -> None:
     for _ in range(reports):
-        for _attempt in range(5):
+        for _attempt in range(attempts):
             try:
                 await report_until_receipt(world, owner)
                 done.append(owner)
@@ -169,7 +171,10 @@ async def run(kills: int, owners: int, reports: int, seed: int = 5) -> dict[str,
             done: list[int] = []
             load: asyncio.Future[Any] = asyncio.ensure_future(
                 asyncio.gather(
-                    *(_owner(world, FIRST_OWNER + i, reports, done) for i in range(owners))
+                    *(
+                        _owner(world, FIRST_OWNER + i, reports, kills + 3, done)
+                        for i in range(owners)
+                    )
                 )
             )
             process = await _start(config, log)

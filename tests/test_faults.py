@@ -1,8 +1,11 @@
 """Telegram misbehaving at 15%: 429s, 5xx, dropped connections, vanished messages.
 
-Every card, pin and receipt still reaches its chat exactly once. The CI run plays a few
-hundred reports; `GRIDDESK_SOAK_REPORTS=5000 python -m pytest tests/test_faults.py` is the
-long run reported in RELIABILITY.md.
+When every failure happens before Telegram applies the request, every card, pin and receipt
+reaches its chat exactly once. When some happen after (Telegram sent the message, the answer
+was lost), the outbox sends again and a message can appear twice: nothing is lost, and each
+duplicate is explained by such a fault on that very request. The CI runs play 150 reports
+each; `GRIDDESK_SOAK_REPORTS=5000 python -m pytest tests/test_faults.py` is the long run
+reported in RELIABILITY.md.
 """
 
 from __future__ import annotations
@@ -16,13 +19,27 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from bot.standin import Fault, World
+from bot.cards import ticket_number
+from bot.i18n import t
+from bot.standin import Call, ChatMessage, Fault, World
 from storage.schema import outbox
-from tests.harness import IN_WEST, MARKET_GROUP, WANG, Harness
+from tests.harness import (
+    IN_WEST,
+    LI_MING,
+    MARKET_GROUP,
+    MINZHU_SQUAD,
+    WANG,
+    XINPU_SQUAD,
+    ZHAO_GANG,
+    Harness,
+)
 
 REPORTS = int(os.environ.get("GRIDDESK_SOAK_REPORTS", "150"))
 RATE = 0.15
 SPARED = {"getMe", "getUpdates", "setMyCommands", "getChatMember", "deleteWebhook"}
+BEFORE_APPLY = ("429", "500", "502", "dropped", "gone")
+# Telegram carried the request out, then the answer was lost or replaced by an error.
+AFTER_APPLY = ("500 after", "502 after", "dropped after")
 
 
 @dataclass
@@ -31,13 +48,14 @@ class RandomFaults:
 
     world: World
     rate: float
+    kinds: tuple[str, ...] = BEFORE_APPLY
     rng: random.Random = field(default_factory=lambda: random.Random(20261122))
     injected: Counter[str] = field(default_factory=Counter)
 
     def __call__(self, method: str, params: dict[str, Any]) -> Fault | None:
         if method in SPARED or self.rng.random() >= self.rate:
             return None
-        kind = self.rng.choice(("429", "500", "502", "dropped", "gone"))
+        kind = self.rng.choice(self.kinds)
         if kind == "gone":
             if not method.startswith("edit"):
                 kind = "500"
@@ -53,6 +71,9 @@ class RandomFaults:
             "500": Fault.server_error(),
             "502": Fault.bad_gateway(),
             "dropped": Fault.dropped(),
+            "500 after": Fault.server_error(after_apply=True),
+            "502 after": Fault.bad_gateway(after_apply=True),
+            "dropped after": Fault.dropped(after_apply=True),
         }[kind]
 
 
@@ -88,6 +109,53 @@ async def one_report(harness: Harness, n: int) -> None:
     harness.clock.advance(minutes=20)  # under the per-person limit; shifts change meanwhile
 
 
+def _ticket_number(text: str) -> int | None:
+    match = re.match(r"🆕 #(\d+)", re.sub(r"<[^>]+>", "", text))
+    return int(match.group(1)) if match else None
+
+
+def _receipt_number(text: str) -> int | None:
+    match = re.search(r"已受理 #(\d+)", re.sub(r"<[^>]+>", "", text))
+    return int(match.group(1)) if match else None
+
+
+@dataclass
+class Delivered:
+    """What reached the chats: cards per ticket, pins, receipts per ticket."""
+
+    cards: dict[int, list[ChatMessage]]
+    pins: int
+    receipts: Counter[int]
+
+
+def delivered(harness: Harness) -> Delivered:
+    cards: dict[int, list[ChatMessage]] = {}
+    pins = 0
+    for chat in harness.services.directory.squad_chats:
+        for message in harness.world.sent_to(chat):
+            number = _ticket_number(message.content or "")
+            if number is not None:
+                cards.setdefault(number, []).append(message)
+            pins += message.location is not None
+    receipts = Counter(
+        int(m.group(1))
+        for message in harness.world.sent_to(MARKET_GROUP)
+        if (m := re.search(r"已受理 #(\d+)", message.content or ""))
+    )
+    return Delivered(cards, pins, receipts)
+
+
+async def outbox_statuses(harness: Harness) -> dict[str, int]:
+    async with harness.services.db.transaction() as conn:
+        rows = await conn.execute(select(outbox.c.status, func.count()).group_by(outbox.c.status))
+        return {status: count for status, count in rows.all()}
+
+
+def applied_then_failed(world: World) -> list[Call]:
+    """Requests Telegram carried out whose answer the bot never got."""
+    return [call for call in world.calls if call.ok and call.fault and call.fault.after_apply]
+
+
 async def test_every_notice_arrives_once_despite_faults(harness: Harness) -> None:
     """At 15% failed requests, each ticket has one card, one pin and one receipt."""
     faults = RandomFaults(harness.world, RATE)
@@ -96,27 +164,65 @@ async def test_every_notice_arrives_once_despite_faults(harness: Harness) -> Non
         await one_report(harness, n)
     assert REPORTS == await harness.ticket_count()
     assert sum(faults.injected.values()) > REPORTS  # the faults really happened
-    cards: Counter[int] = Counter()
-    pins = 0
-    squad_chats = harness.services.directory.squad_chats
-    for message in (m for chat in squad_chats for m in harness.world.sent_to(chat)):
-        match = re.match(r"🆕 #(\d+)", message.content or "")
-        if match:
-            cards[int(match.group(1))] += 1
-        pins += message.location is not None
-    receipts = Counter(
-        int(m.group(1))
-        for message in harness.world.sent_to(MARKET_GROUP)
-        if (m := re.search(r"已受理 #(\d+)", message.content or ""))
-    )
+    seen = delivered(harness)
     tickets = range(1001, 1001 + REPORTS)
-    assert {n: 1 for n in tickets} == dict(cards)
-    assert {n: 1 for n in tickets} == dict(receipts)
-    assert REPORTS == pins
-    async with harness.services.db.transaction() as conn:
-        statuses = dict(
-            (
-                await conn.execute(select(outbox.c.status, func.count()).group_by(outbox.c.status))
-            ).all()
-        )
+    assert {n: 1 for n in tickets} == {n: len(cards) for n, cards in seen.cards.items()}
+    assert {n: 1 for n in tickets} == dict(seen.receipts)
+    assert REPORTS == seen.pins
+    statuses = await outbox_statuses(harness)
     assert 0 == statuses.get("pending", 0) + statuses.get("failed", 0)
+
+
+async def test_lost_answers_double_only_the_request_they_hit(harness: Harness) -> None:
+    """With failures after Telegram applied the request too, nothing is lost, and every
+    duplicate card or pin is one more than the outbox sent because such a fault hit it."""
+    faults = RandomFaults(harness.world, RATE, BEFORE_APPLY + AFTER_APPLY)
+    harness.world.faults = faults
+    for n in range(REPORTS):
+        await one_report(harness, n)
+    assert REPORTS == await harness.ticket_count()
+    lost_answers = applied_then_failed(harness.world)
+    seen = delivered(harness)
+    tickets = range(1001, 1001 + REPORTS)
+
+    assert set(tickets) == set(seen.cards) == set(seen.receipts)  # nothing lost
+    sends = [str(call.params["text"]) for call in lost_answers if call.method == "sendMessage"]
+    card_hits = Counter(_ticket_number(text) for text in sends)
+    receipt_hits = Counter(_receipt_number(text) for text in sends)
+    extra_cards = {n: len(cards) - 1 for n, cards in seen.cards.items() if len(cards) > 1}
+    extra_receipts = {n: count - 1 for n, count in seen.receipts.items() if count > 1}
+    # A receipt is an edit of the report's panel; it doubles only when the panel was gone
+    # and the receipt was sent as a new message (and that send's answer was lost).
+    assert {n: min(c, card_hits[n]) for n, c in extra_cards.items()} == extra_cards
+    assert {n: min(c, receipt_hits[n]) for n, c in extra_receipts.items()} == extra_receipts
+    lost_pins = sum(call.method == "sendLocation" for call in lost_answers)
+    assert REPORTS <= seen.pins <= REPORTS + lost_pins
+    assert extra_cards, "no card was doubled: the seed no longer exercises duplicates"
+    statuses = await outbox_statuses(harness)
+    assert 0 == statuses.get("pending", 0) + statuses.get("failed", 0)
+
+    harness.world.faults = None
+    ticket_id = min(extra_cards)
+    stale, current = await _stale_and_current(harness, ticket_id, seen.cards[ticket_id])
+    officer = {MINZHU_SQUAD: LI_MING, XINPU_SQUAD: ZHAO_GANG}[current.chat_id]
+    claim = f"v1:claim:{ticket_id}"
+    first = await harness.press(stale.chat_id, stale.message_id, officer, claim)  # the old copy
+    again = await harness.press(current.chat_id, current.message_id, officer, claim)
+
+    ticket = await harness.ticket(ticket_id)
+    assert ("claimed", officer) == (ticket.status, ticket.claimed_by)
+    assert 1 == sum(event.kind == "claimed" for event in await harness.events(ticket_id))
+    name = harness.world.user(officer).first_name
+    assert (
+        t("zh", "workflow.claimed_toast", number=ticket_number(ticket_id)),
+        t("zh", "workflow.already_claimed", name=name),
+    ) == (harness.answer_to(first).get("text"), harness.answer_to(again).get("text"))
+
+
+async def _stale_and_current(
+    harness: Harness, ticket_id: int, copies: list[ChatMessage]
+) -> tuple[ChatMessage, ChatMessage]:
+    """The copy of a doubled card the bot does not know about, and the one it does."""
+    current = await harness.card(ticket_id)
+    stale = next(copy for copy in copies if copy.message_id != current.message_id)
+    return stale, current
