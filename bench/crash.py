@@ -168,6 +168,7 @@ async def run(kills: int, owners: int, reports: int, seed: int = 5) -> dict[str,
         with tempfile.TemporaryDirectory(prefix="griddesk-crash-") as tmp:
             config = _config(tmp, server.base_url)
             log = Path(tmp) / "bot.log"
+            database = Path(tmp) / "bench.db"
             done: list[int] = []
             load: asyncio.Future[Any] = asyncio.ensure_future(
                 asyncio.gather(
@@ -178,21 +179,26 @@ async def run(kills: int, owners: int, reports: int, seed: int = 5) -> dict[str,
                 )
             )
             process = await _start(config, log)
-            while len(world.kills) < kills:
-                world.arm(process, rng.randint(*KILL_AFTER), rng.random() < 0.5)
-                killed: asyncio.Future[Any] = asyncio.ensure_future(world.killed.wait())
-                await asyncio.wait({load, killed}, return_when=asyncio.FIRST_COMPLETED)
-                if not killed.done():
-                    killed.cancel()
-                    break
-                await process.wait()
-                process = await _start(config, log)
-            world.process = None
-            await asyncio.wait_for(load, TIMEOUT * owners * reports)
-            database = Path(tmp) / "bench.db"
-            await _drained(world, database)
-            process.send_signal(signal.SIGINT)
-            await asyncio.wait_for(process.wait(), TIMEOUT)
+            try:
+                while len(world.kills) < kills:
+                    world.arm(process, rng.randint(*KILL_AFTER), rng.random() < 0.5)
+                    killed: asyncio.Future[Any] = asyncio.ensure_future(world.killed.wait())
+                    await asyncio.wait({load, killed}, return_when=asyncio.FIRST_COMPLETED)
+                    if not killed.done():
+                        killed.cancel()
+                        break
+                    await process.wait()
+                    process = await _start(config, log)
+                world.process = None
+                await asyncio.wait_for(load, TIMEOUT * owners * reports)
+                await _drained(world, database)
+                process.send_signal(signal.SIGINT)
+                await asyncio.wait_for(process.wait(), TIMEOUT)
+            finally:
+                load.cancel()
+                if process.returncode is None:
+                    process.kill()  # the run failed: leave no bot behind
+                    await process.wait()
             return _verdict(world, database, owners * reports, len(done))
 
 

@@ -7,12 +7,14 @@ does not depend on timing. About 20 s on the 2-core machine.
 
 from __future__ import annotations
 
+import asyncio
+
 from bench.crash import passed, run
 
 
 async def test_killed_bot_loses_no_acknowledged_report() -> None:
     """Killed four times mid-report: every acknowledged report has its ticket and card."""
-    result = await run(kills=4, owners=2, reports=3, seed=2)
+    result = await asyncio.wait_for(run(kills=4, owners=2, reports=3, seed=2), 300)
 
     assert 4 == result["kills"]
     assert result["kills_after_apply"] >= 1  # some kills came after Telegram applied the call

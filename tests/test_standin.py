@@ -787,8 +787,10 @@ async def test_absent_api_json_skips_the_extra_check(tmp_path: Path) -> None:
 
 @pytest.fixture(name="api_json")
 def fixture_api_json(tmp_path: Path) -> Path:
-    def field(name: str, required: bool = False) -> dict[str, Any]:
-        return {"name": name, "types": ["String"], "required": required, "description": ""}
+    def field(
+        name: str, required: bool = False, types: tuple[str, ...] = ("String",)
+    ) -> dict[str, Any]:
+        return {"name": name, "types": list(types), "required": required, "description": ""}
 
     document = {
         "version": "Bot API 0.1",
@@ -796,10 +798,17 @@ def fixture_api_json(tmp_path: Path) -> Path:
         "methods": {
             "getMe": {"fields": [], "returns": ["User"]},
             "sendMessage": {
-                "fields": [field("chat_id", True), field("text", True), field("parse_mode")],
+                "fields": [
+                    field("chat_id", True, ("Integer", "String")),
+                    field("text", True),
+                    field("parse_mode"),
+                ],
                 "returns": ["Message"],
             },
-            "deleteMessage": {"fields": [field("chat_id", True)], "returns": ["Boolean"]},
+            "deleteMessage": {
+                "fields": [field("chat_id", True, ("Integer", "String"))],
+                "returns": ["Boolean"],
+            },
         },
         "types": {},
     }
