@@ -242,6 +242,7 @@ def _verdict(world: CrashWorld, database: Path, planned: int, finished: int) -> 
         "kills": len(world.kills),
         "kills_after_apply": sum(kill.after_apply for kill in world.kills),
         "killed_on": dict(Counter(kill.method for kill in world.kills)),
+        "killed_on_a_card_after_apply": len(applied_cards),
         "reports_planned": planned,
         "reports_finished": finished,
         "acknowledged": len(receipts),
