@@ -8,8 +8,8 @@ from typing import Any
 
 from sqlalchemy import and_, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection
 
+from storage.database import Connection
 from storage.schema import DRAFT_OPEN_STAGES, inserted_id, report_drafts
 
 
@@ -49,7 +49,7 @@ def _draft(row: Any) -> Draft:
     return Draft(**row._mapping)
 
 
-async def insert_draft(conn: AsyncConnection, **values: Any) -> Draft | None:
+async def insert_draft(conn: Connection, **values: Any) -> Draft | None:
     """Insert a draft; None when its trigger_key was already used (a repeated update)."""
     try:
         async with conn.begin_nested():
@@ -59,12 +59,12 @@ async def insert_draft(conn: AsyncConnection, **values: Any) -> Draft | None:
     return await get_draft(conn, inserted_id(result))
 
 
-async def get_draft(conn: AsyncConnection, draft_id: int) -> Draft | None:
+async def get_draft(conn: Connection, draft_id: int) -> Draft | None:
     row = (await conn.execute(select(report_drafts).where(report_drafts.c.id == draft_id))).first()
     return _draft(row) if row else None
 
 
-async def open_draft(conn: AsyncConnection, chat_id: int, user_id: int) -> Draft | None:
+async def open_draft(conn: Connection, chat_id: int, user_id: int) -> Draft | None:
     """The person's unfinished draft in this chat, if any."""
     row = (
         await conn.execute(
@@ -79,7 +79,7 @@ async def open_draft(conn: AsyncConnection, chat_id: int, user_id: int) -> Draft
 
 
 async def advance_draft(
-    conn: AsyncConnection, draft_id: int, from_stage: str, **values: Any
+    conn: Connection, draft_id: int, from_stage: str, **values: Any
 ) -> bool:
     """Update a draft only if it is still at ``from_stage``; False if it moved on."""
     result = await conn.execute(
@@ -90,11 +90,11 @@ async def advance_draft(
     return result.rowcount == 1
 
 
-async def set_draft(conn: AsyncConnection, draft_id: int, **values: Any) -> None:
+async def set_draft(conn: Connection, draft_id: int, **values: Any) -> None:
     await conn.execute(update(report_drafts).where(report_drafts.c.id == draft_id).values(**values))
 
 
-async def expired_drafts(conn: AsyncConnection, now: datetime, limit: int = 500) -> list[Draft]:
+async def expired_drafts(conn: Connection, now: datetime, limit: int = 500) -> list[Draft]:
     """Open drafts whose time ran out, oldest first."""
     rows = await conn.execute(
         select(report_drafts)

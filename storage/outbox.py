@@ -8,8 +8,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
+from storage.database import Connection
 from storage.schema import inserted_id, outbox
 
 PENDING, SENT, FAILED, SUPERSEDED = "pending", "sent", "failed", "superseded"
@@ -42,7 +42,7 @@ def _item(row: Any) -> OutboxItem:
 
 
 async def enqueue(
-    conn: AsyncConnection,
+    conn: Connection,
     *,
     chat_id: int,
     kind: str,
@@ -93,7 +93,7 @@ def _content(payload: dict[str, Any]) -> tuple[Any, Any]:
 
 
 async def _latest_content(
-    conn: AsyncConnection, target_outbox_id: int
+    conn: Connection, target_outbox_id: int
 ) -> tuple[int, tuple[Any, Any]] | None:
     """The newest content of a message: its latest live edit, or the message as sent."""
     live = outbox.c.status.in_((PENDING, SENT))
@@ -117,26 +117,25 @@ async def _latest_content(
     return row.id, _content(json.loads(row.payload))
 
 
-async def get_item(conn: AsyncConnection, item_id: int) -> OutboxItem | None:
+async def get_item(conn: Connection, item_id: int) -> OutboxItem | None:
     row = (await conn.execute(select(outbox).where(outbox.c.id == item_id))).first()
     return _item(row) if row else None
 
 
-async def due_items(conn: AsyncConnection, now: datetime, limit: int) -> list[OutboxItem]:
+async def due_items(conn: Connection, now: datetime, limit: int) -> list[OutboxItem]:
     """Pending items whose time has come, in the order they were written.
 
     A chat whose oldest pending item waits for a retry keeps its later items waiting too,
     so a chat never sees its messages out of order.
     """
-    waiting = dict(
-        (
-            await conn.execute(
-                select(outbox.c.chat_id, func.min(outbox.c.id))
-                .where(outbox.c.status == PENDING, outbox.c.next_attempt_at > now)
-                .group_by(outbox.c.chat_id)
-            )
-        ).all()
-    )
+    waiting: dict[int, int] = {
+        row[0]: row[1]
+        for row in await conn.execute(
+            select(outbox.c.chat_id, func.min(outbox.c.id))
+            .where(outbox.c.status == PENDING, outbox.c.next_attempt_at > now)
+            .group_by(outbox.c.chat_id)
+        )
+    }
     rows = await conn.execute(
         select(outbox)
         .where(outbox.c.status == PENDING, outbox.c.next_attempt_at <= now)
@@ -148,7 +147,7 @@ async def due_items(conn: AsyncConnection, now: datetime, limit: int) -> list[Ou
     ]
 
 
-async def next_due(conn: AsyncConnection) -> datetime | None:
+async def next_due(conn: Connection) -> datetime | None:
     """When the earliest pending item is due, or None when nothing waits."""
     value: datetime | None = (
         await conn.execute(
@@ -158,7 +157,7 @@ async def next_due(conn: AsyncConnection) -> datetime | None:
     return value
 
 
-async def items_by_id(conn: AsyncConnection, ids: set[int]) -> dict[int, OutboxItem]:
+async def items_by_id(conn: Connection, ids: set[int]) -> dict[int, OutboxItem]:
     if not ids:
         return {}
     rows = await conn.execute(select(outbox).where(outbox.c.id.in_(ids)))
@@ -166,7 +165,7 @@ async def items_by_id(conn: AsyncConnection, ids: set[int]) -> dict[int, OutboxI
 
 
 async def mark_sent(
-    conn: AsyncConnection, item_id: int, at: datetime, message_id: int | None
+    conn: Connection, item_id: int, at: datetime, message_id: int | None
 ) -> None:
     await conn.execute(
         update(outbox)
@@ -176,7 +175,7 @@ async def mark_sent(
 
 
 async def mark_retry(
-    conn: AsyncConnection, item_id: int, next_attempt_at: datetime, error: str
+    conn: Connection, item_id: int, next_attempt_at: datetime, error: str
 ) -> None:
     await conn.execute(
         update(outbox)
@@ -185,7 +184,7 @@ async def mark_retry(
     )
 
 
-async def mark_failed(conn: AsyncConnection, item_id: int, error: str) -> None:
+async def mark_failed(conn: Connection, item_id: int, error: str) -> None:
     await conn.execute(
         update(outbox)
         .where(outbox.c.id == item_id)
@@ -193,11 +192,11 @@ async def mark_failed(conn: AsyncConnection, item_id: int, error: str) -> None:
     )
 
 
-async def repoint(conn: AsyncConnection, item_id: int, message_id: int) -> None:
+async def repoint(conn: Connection, item_id: int, message_id: int) -> None:
     """Make later edits of ``item_id`` aim at a re-posted message."""
     await conn.execute(update(outbox).where(outbox.c.id == item_id).values(message_id=message_id))
 
 
-async def count_by_status(conn: AsyncConnection) -> dict[str, int]:
+async def count_by_status(conn: Connection) -> dict[str, int]:
     rows = await conn.execute(select(outbox.c.status, func.count()).group_by(outbox.c.status))
-    return {status: count for status, count in rows}
+    return {row[0]: row[1] for row in rows}
