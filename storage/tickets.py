@@ -84,13 +84,25 @@ class Event:
     detail: dict[str, Any]
 
 
+# Statements built once: building one, and computing its cache key, costs more than SQLite
+# takes to run it. Values come as parameters; the SET columns of an UPDATE from their names.
+_INSERT_TICKET = insert(tickets)
+_INSERT_EVENT = insert(ticket_events)
+_TICKET_BY_ID = select(tickets).where(tickets.c.id == bindparam("ticket_id"))
+_UPDATE_TICKET = update(tickets).where(tickets.c.id == bindparam("ticket_id"))
+_UPDATE_TICKET_IF = update(tickets).where(
+    tickets.c.id == bindparam("ticket_id"),
+    tickets.c.status.in_(bindparam("statuses", expanding=True)),
+)
+
+
 async def insert_ticket(conn: Connection, **values: Any) -> int:
-    result = await conn.execute(insert(tickets).values(**values))
+    result = await conn.execute(_INSERT_TICKET, values)
     return inserted_id(result)
 
 
 async def get_ticket(conn: Connection, ticket_id: int) -> Ticket | None:
-    row = (await conn.execute(select(tickets).where(tickets.c.id == ticket_id))).first()
+    row = (await conn.execute(_TICKET_BY_ID, {"ticket_id": ticket_id})).first()
     return Ticket(**row._mapping) if row else None
 
 
@@ -100,7 +112,7 @@ async def ticket_for_draft(conn: Connection, draft_id: int) -> Ticket | None:
 
 
 async def set_ticket(conn: Connection, ticket_id: int, **values: Any) -> None:
-    await conn.execute(update(tickets).where(tickets.c.id == ticket_id).values(**values))
+    await conn.execute(_UPDATE_TICKET, {**values, "ticket_id": ticket_id})
 
 
 async def add_event(
@@ -113,13 +125,14 @@ async def add_event(
 ) -> None:
     """Append one event to a ticket's history; events are never changed afterwards."""
     await conn.execute(
-        insert(ticket_events).values(
-            ticket_id=ticket_id,
-            kind=kind,
-            actor_id=actor_id,
-            at=at,
-            detail=json.dumps(detail, ensure_ascii=False, sort_keys=True),
-        )
+        _INSERT_EVENT,
+        {
+            "ticket_id": ticket_id,
+            "kind": kind,
+            "actor_id": actor_id,
+            "at": at,
+            "detail": json.dumps(detail, ensure_ascii=False, sort_keys=True),
+        },
     )
 
 
@@ -151,9 +164,7 @@ async def update_ticket_if(
     at once exactly one changes the row and the others see that they lost.
     """
     result = await conn.execute(
-        update(tickets)
-        .where(tickets.c.id == ticket_id, tickets.c.status.in_(statuses))
-        .values(**values)
+        _UPDATE_TICKET_IF, {**values, "ticket_id": ticket_id, "statuses": list(statuses)}
     )
     return result.rowcount == 1
 
