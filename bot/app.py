@@ -20,6 +20,7 @@ from bot.i18n import t
 from bot.services import Services
 from bot.updates import PerSenderUpdateProcessor
 from handlers.context import SERVICES_KEY, GridApp, GridContext
+from handlers.http import AiohttpRequest
 from handlers.transport import TelegramTransport
 
 log = logging.getLogger(__name__)
@@ -46,7 +47,8 @@ def build_application(
 ) -> GridApp:
     """The Application for ``settings``; the database opens in ``post_init``.
 
-    ``request`` replaces the HTTP client (tests plug a Bot API stand-in in here).
+    ``request`` replaces the HTTP client (tests plug a Bot API stand-in in here); by default
+    requests go over aiohttp (``handlers.http``).
     ``run_sender=False`` leaves delivering the outbox to the caller (``outbox.flush``).
     """
     services = Services.create(settings, clock, base=config_dir)
@@ -65,10 +67,8 @@ def build_application(
         builder = builder.base_url(settings.telegram.base_url)
     if settings.telegram.base_file_url:
         builder = builder.base_file_url(settings.telegram.base_file_url)
-    if request is not None:
-        builder = builder.request(request)
-    if updates_request is not None:
-        builder = builder.get_updates_request(updates_request)
+    builder = builder.request(request or AiohttpRequest())
+    builder = builder.get_updates_request(updates_request or AiohttpRequest(connection_pool_size=1))
     app: GridApp = builder.build()
     app.bot_data[SERVICES_KEY] = services
     app.bot_data["griddesk.run_sender"] = run_sender
