@@ -220,6 +220,15 @@ hinted_chats = Table(
     Column("hinted_at", UtcTime, nullable=False),
 )
 
+# Updates fetched from Telegram and not yet known to be handled (see bot/inbox.py).
+inbox = Table(
+    "inbox",
+    metadata,
+    Column("update_id", Integer, primary_key=True, autoincrement=False),
+    Column("received_at", UtcTime, nullable=False),
+    Column("raw", Text, nullable=False),
+)
+
 
 def inserted_id(result: Any) -> int:
     """The primary key of the row an INSERT just wrote."""
