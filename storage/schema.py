@@ -86,6 +86,7 @@ report_drafts = Table(
         sqlite_where=text("stage IN ('location', 'category', 'details')"),
     ),
     Index("drafts_by_expiry", "expires_at", sqlite_where=text("ended_at IS NULL")),
+    Index("drafts_by_location_message", "chat_id", "location_message_id"),
 )
 
 tickets = Table(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
@@ -60,6 +60,7 @@ class Poller:
     harness: Harness
     offset: int = 0
     unmarked: tuple[Update, ...] = ()
+    fetched: list[Update] = field(default_factory=list)
 
     async def step(self) -> None:
         """Fetch (the offset confirms the previous batch), handle, and send the answers."""
@@ -70,6 +71,7 @@ class Poller:
         for update in updates:
             await self.harness.app.process_update(update)
         self.unmarked = updates
+        self.fetched += updates
         self.offset = updates[-1].update_id + 1
         await self.harness.settle()
 
@@ -221,6 +223,31 @@ async def test_update_handled_just_before_a_crash_is_replayed_without_effect(
         ticket.status,
         len([m for m in world.sent_to(MINZHU_SQUAD) if f"#{ticket.id}" in (m.content or "")]),
     )
+    await second.stop()
+
+
+async def test_whole_report_delivered_again_after_it_ended_changes_nothing(
+    world: World, settings: Settings, clock: FakeClock
+) -> None:
+    """Every update of a finished, claimed report replayed at once (as if none had been
+    forgotten): no new draft from the old location, nothing sent, nothing doubled."""
+    first = await start_harness(world, settings, clock)
+    poller = Poller(first)
+    for step in STEPS:
+        await step(first)
+        await poller.step()
+    async with first.services.db.transaction() as conn:
+        await inbox_rows.keep(
+            conn,
+            [(u.update_id, u.to_json()) for u in poller.fetched],
+            clock.now(),
+        )
+    before = await snapshot(first)
+    await first.stop()
+
+    second = await start_harness(world, settings, clock)
+    await second.settle()
+    assert before == await snapshot(second)
     await second.stop()
 
 

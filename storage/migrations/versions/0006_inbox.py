@@ -1,5 +1,7 @@
 """Inbox: updates fetched from Telegram, kept from the fetch until they have been handled.
 
+Also an index to recognise a location message that a report already used (a replayed update).
+
 Revision ID: 0006
 Revises: 0005
 """
@@ -22,7 +24,11 @@ def upgrade() -> None:
         sa.Column("received_at", sa.Float, nullable=False),
         sa.Column("raw", sa.Text, nullable=False),
     )
+    op.create_index(
+        "drafts_by_location_message", "report_drafts", ["chat_id", "location_message_id"]
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("drafts_by_location_message", "report_drafts")
     op.drop_table("inbox")
