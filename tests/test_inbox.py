@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 import sqlite3
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
 import pytest
 from telegram import Update
 from telegram.ext import TypeHandler
 
+from bot.app import build_application
 from bot.config import Settings
 from bot.standin import World
 from handlers.context import GridContext
@@ -20,7 +23,17 @@ from storage import outbox as outbox_rows
 from storage import tickets as ticket_rows
 from storage.drafts import open_draft
 from tests.clock import FakeClock
-from tests.harness import IN_WEST, LI_MING, MARKET_GROUP, MINZHU_SQUAD, WANG, Harness, start_harness
+from tests.fakes import InProcessBotApi
+from tests.harness import (
+    IN_WEST,
+    LI_MING,
+    MARKET_GROUP,
+    MINZHU_SQUAD,
+    TOKEN,
+    WANG,
+    Harness,
+    start_harness,
+)
 
 # The last handler group: it runs after every real handler has seen the update.
 AFTER_ALL = 100
@@ -276,3 +289,49 @@ async def test_webhook_update_is_kept_before_it_is_queued(harness: Harness) -> N
     await queue.put(Update.de_json(command, harness.app.bot))
     assert [command["update_id"]] == await kept_ids(harness)
     assert command["update_id"] == (await queue.get()).update_id  # type: ignore[attr-defined]
+
+
+async def test_update_posted_to_the_webhook_is_kept_before_the_200(
+    world: World, settings: Settings, clock: FakeClock
+) -> None:
+    """Through PTB's webhook server on loopback: kept when Telegram gets 200, handled, gone."""
+    app = build_application(
+        settings,
+        TOKEN,
+        clock=clock,
+        request=InProcessBotApi(world),
+        rate_limit=False,
+        run_sender=False,
+        webhook=True,
+    )
+    harness = Harness(world, app, clock)
+    await app.initialize()
+    await app.post_init(app)  # type: ignore[misc]
+    await app.start()
+    assert app.updater is not None
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    await app.updater.start_webhook(
+        listen="127.0.0.1",
+        port=port,
+        url_path="hook",
+        webhook_url="https://griddesk.example/hook",
+        secret_token="s3cret",
+    )
+    command = world.user_sends(MARKET_GROUP, WANG, text="/report")
+    world.updates.clear()  # delivered by the webhook below, not by getUpdates
+    async with httpx.AsyncClient() as client:
+        answer = await client.post(
+            f"http://127.0.0.1:{port}/hook",
+            json=command,
+            headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret"},
+        )
+    assert 200 == answer.status_code
+    assert [command["update_id"]] == await kept_ids(harness)
+    await app.updater.stop()
+    await app.stop()
+    await harness.settle()
+    await harness.stop()
+    assert 1 == len(prompts(world))
+    assert [] == kept_in_file(settings)
