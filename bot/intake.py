@@ -174,6 +174,8 @@ class Intake:
                 await self._say(conn, chat_id, "report.private_needs_link", message_id, person)
                 return
             if draft is None:
+                if await draft_rows.location_used(conn, chat_id, message_id):
+                    return  # a repeated update whose report has moved on (or ended)
                 # The bot sees plain location messages only as a group admin or with
                 # privacy mode off: then a location alone starts a report.
                 draft = await self._new_draft(

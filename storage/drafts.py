@@ -84,6 +84,19 @@ async def open_draft(conn: Connection, chat_id: int, user_id: int) -> Draft | No
     return _draft(row) if row else None
 
 
+async def location_used(conn: Connection, chat_id: int, message_id: int) -> bool:
+    """Whether a draft in this chat already took this location message."""
+    row = await conn.execute(
+        select(report_drafts.c.id)
+        .where(
+            report_drafts.c.chat_id == chat_id,
+            report_drafts.c.location_message_id == message_id,
+        )
+        .limit(1)
+    )
+    return row.first() is not None
+
+
 async def advance_draft(
     conn: Connection, draft_id: int, from_stage: str, **values: Any
 ) -> bool:
