@@ -9,6 +9,8 @@ Telegram's answers and errors map onto PTB's exceptions exactly as ``HTTPXReques
 from __future__ import annotations
 
 import re
+import urllib.request
+from urllib.parse import urlsplit
 
 import aiohttp
 from telegram._utils.defaultvalue import DefaultValue
@@ -40,6 +42,7 @@ class AiohttpRequest(BaseRequest):
         self._pool_timeout = pool_timeout
         self._media_write_timeout = media_write_timeout
         self._trust_env = trust_env
+        self._proxies: dict[tuple[str, str], str | None] = {}
         self._session: aiohttp.ClientSession | None = None
 
     @property
@@ -51,8 +54,9 @@ class AiohttpRequest(BaseRequest):
             self._session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=self._pool_size),
                 headers={"User-Agent": self.USER_AGENT},
-                # Like httpx's default: a proxy from HTTPS_PROXY / NO_PROXY is honoured.
-                trust_env=self._trust_env,
+                # aiohttp's own trust_env also reads ~/.netrc on a worker thread for every
+                # request; the proxy is looked up here instead, once per host (_proxy_for).
+                trust_env=False,
             )
 
     async def shutdown(self) -> None:
@@ -98,7 +102,9 @@ class AiohttpRequest(BaseRequest):
             connect=None if connect is None or pool is None else connect + pool,
         )
         try:
-            async with self._session.request(method, url, data=body, timeout=timeout) as answer:
+            async with self._session.request(
+                method, url, data=body, timeout=timeout, proxy=self._proxy_for(url)
+            ) as answer:
                 return answer.status, await answer.read()
         except TimeoutError as exc:  # aiohttp's own timeouts are TimeoutErrors too
             raise TimedOut from exc
@@ -106,6 +112,23 @@ class AiohttpRequest(BaseRequest):
             # The URL holds the token, and an error's text may reach a log or the database.
             text = _BOT_PATH.sub("/bot<token>/", str(exc))
             raise NetworkError(f"aiohttp.{type(exc).__name__}: {text}") from exc
+
+
+    def _proxy_for(self, url: str) -> str | None:
+        """Like httpx's default: the proxy HTTPS_PROXY / HTTP_PROXY names, unless NO_PROXY
+        exempts the host."""
+        if not self._trust_env:
+            return None
+        parts = urlsplit(url)
+        key = (parts.scheme, parts.hostname or "")
+        if key not in self._proxies:
+            proxies = urllib.request.getproxies_environment()
+            # In the module since Python 3.2, though not in its type stubs.
+            exempt = urllib.request.proxy_bypass_environment(  # type: ignore[attr-defined]
+                key[1], proxies
+            )
+            self._proxies[key] = None if exempt else proxies.get(key[0])
+        return self._proxies[key]
 
 
 def _longest(*timeouts: float | None) -> float | None:

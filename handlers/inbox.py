@@ -43,10 +43,19 @@ class InboxBot(ExtBot[Any]):
             offset = max(offset or 0, self._resume_offset)
         updates = await super().get_updates(offset, *args, **kwargs)
         self._resume_offset = None
-        # Also for the Updater's last call at shut-down, whose updates it drops unconfirmed:
-        # they are handled at the next start, and resume_from skips Telegram's second copy.
-        await self._inbox.receive([(update.update_id, update.to_json()) for update in updates])
         return updates
+
+    async def _post(self, endpoint: str, *args: Any, **kwargs: Any) -> Any:
+        result = await super()._post(endpoint, *args, **kwargs)
+        if endpoint == "getUpdates" and isinstance(result, list):
+            # Kept as Telegram sent them, before PTB parses them: serialising the parsed
+            # Update objects again cost more than handling them. Also for the Updater's last
+            # call at shut-down, whose updates it drops unconfirmed: they are handled at the
+            # next start, and resume_from skips Telegram's second copy.
+            await self._inbox.receive(
+                [(raw["update_id"], json.dumps(raw, ensure_ascii=False)) for raw in result]
+            )
+        return result
 
 
 class InboxQueue(asyncio.Queue[object]):

@@ -6,7 +6,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.dialects.sqlite import insert
 
 from storage.database import Connection
@@ -14,6 +14,7 @@ from storage.schema import inbox
 
 # Well under SQLite's limit on bound parameters in one statement.
 DELETE_CHUNK = 500
+_FORGET = delete(inbox).where(inbox.c.update_id.in_(bindparam("ids", expanding=True)))
 
 
 @dataclass(frozen=True)
@@ -38,7 +39,7 @@ async def forget(conn: Connection, update_ids: Collection[int]) -> None:
     ids = sorted(update_ids)
     for start in range(0, len(ids), DELETE_CHUNK):
         chunk = ids[start : start + DELETE_CHUNK]
-        await conn.execute(delete(inbox).where(inbox.c.update_id.in_(chunk)))
+        await conn.execute(_FORGET, {"ids": chunk})
 
 
 async def kept(conn: Connection) -> list[KeptUpdate]:

@@ -94,3 +94,17 @@ async def test_a_dropped_connection_is_a_network_error_without_the_token() -> No
         await server.wait_closed()
     assert TOKEN not in str(raised.value)
     assert "aiohttp." in str(raised.value)
+
+
+def test_the_proxy_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """HTTPS_PROXY is used for Telegram, and NO_PROXY exempts a host, as with httpx."""
+    for name in ("HTTPS_PROXY", "https_proxy"):
+        monkeypatch.setenv(name, "http://proxy.example:3128")
+    for name in ("NO_PROXY", "no_proxy"):
+        monkeypatch.setenv(name, "localhost,127.0.0.1")
+    request = AiohttpRequest()
+    assert ("http://proxy.example:3128", None) == (
+        request._proxy_for("https://api.telegram.org/bot1:x/getMe"),
+        request._proxy_for("http://127.0.0.1:8081/bot1:x/getMe"),
+    )
+    assert None is loopback()._proxy_for("https://api.telegram.org/bot1:x/getMe")
