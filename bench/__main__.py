@@ -89,7 +89,17 @@ def table(results: dict[str, Any]) -> str:
             f"{i['echo_latency']['p50_ms']} / {i['echo_latency']['p99_ms']} ms",
             "",
         ),
+        (
+            "Echo bot over aiohttp (GridDesk's client) p50 / p99",
+            f"{i['echo_aiohttp_latency']['p50_ms']} / {i['echo_aiohttp_latency']['p99_ms']} ms",
+            "",
+        ),
         ("Ratio GridDesk / echo (p50, p99)", f"{i['ratio_p50']}, {i['ratio_p99']}", "<= 2.0"),
+        (
+            "Ratio GridDesk / echo over aiohttp (p50, p99)",
+            f"{i['ratio_same_client_p50']}, {i['ratio_same_client_p99']}",
+            "<= 2.0",
+        ),
         (
             "Sustained throughput",
             f"{i['throughput']['reports_per_second']} reports/s "

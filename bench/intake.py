@@ -156,6 +156,7 @@ async def _in_process(world: TimedWorld, command: list[str], body: Any, prepare:
 
 GRIDDESK = [sys.executable, "-m", "bot.cli", "--config", "{config}", "run"]
 ECHO = [sys.executable, "-m", "bench.echo_bot", "{base}", TOKEN]
+ECHO_AIOHTTP = [*ECHO, "aiohttp"]
 
 
 async def _run_griddesk(world: TimedWorld, body: Any) -> Any:
@@ -182,7 +183,7 @@ async def griddesk_latency(reports: int) -> list[float]:
     return result
 
 
-async def echo_latency(messages: int) -> list[float]:
+async def echo_latency(messages: int, command: list[str] = ECHO) -> list[float]:
     """The same measure for a bare PTB echo bot on the same stand-in."""
     world = district_world(1)
     world.set_bot_admin(GROUP, FIRST_OWNER)
@@ -198,7 +199,7 @@ async def echo_latency(messages: int) -> list[float]:
             latencies.append((time.perf_counter() - started) * 1000)
         return latencies
 
-    result: list[float] = await _in_process(world, ECHO, body)
+    result: list[float] = await _in_process(world, command, body)
     return result
 
 
@@ -244,11 +245,15 @@ async def run(
 ) -> dict[str, Any]:
     griddesk = summarise((await griddesk_latency(reports))[5:])
     echo = summarise((await echo_latency(reports))[5:])
+    echo_aiohttp = summarise((await echo_latency(reports, ECHO_AIOHTTP))[5:])
     return {
         "intake_latency": griddesk,
         "echo_latency": echo,
+        "echo_aiohttp_latency": echo_aiohttp,
         "ratio_p50": round(griddesk["p50_ms"] / echo["p50_ms"], 2),
         "ratio_p99": round(griddesk["p99_ms"] / echo["p99_ms"], 2),
+        "ratio_same_client_p50": round(griddesk["p50_ms"] / echo_aiohttp["p50_ms"], 2),
+        "ratio_same_client_p99": round(griddesk["p99_ms"] / echo_aiohttp["p99_ms"], 2),
         "throughput": await throughput(throughput_reports, owners),
     }
 

@@ -20,6 +20,8 @@ from bot.i18n import t
 from bot.services import Services
 from bot.updates import PerSenderUpdateProcessor
 from handlers.context import SERVICES_KEY, GridApp, GridContext
+from handlers.http import AiohttpRequest
+from handlers.inbox import InboxBot, InboxQueue, replay_inbox
 from handlers.transport import TelegramTransport
 
 log = logging.getLogger(__name__)
@@ -43,32 +45,40 @@ def build_application(
     config_dir: Path | None = None,
     rate_limit: bool = True,
     run_sender: bool = True,
+    webhook: bool = False,
 ) -> GridApp:
     """The Application for ``settings``; the database opens in ``post_init``.
 
-    ``request`` replaces the HTTP client (tests plug a Bot API stand-in in here).
+    ``request`` replaces the HTTP client (tests plug a Bot API stand-in in here); by default
+    requests go over aiohttp (``handlers.http``).
     ``run_sender=False`` leaves delivering the outbox to the caller (``outbox.flush``).
+    ``webhook=True`` keeps updates in the inbox as the webhook receives them (polling keeps
+    each fetched batch).
     """
     services = Services.create(settings, clock, base=config_dir)
+    # Built here rather than by the builder: the inbox needs our own ExtBot subclass.
+    bot_options: dict[str, Any] = {
+        # The builder's default pool sizes: many concurrent sends, one long poll.
+        "request": request or AiohttpRequest(connection_pool_size=256),
+        "get_updates_request": updates_request or AiohttpRequest(connection_pool_size=1),
+    }
+    if rate_limit and settings.telegram.rate_limiter:
+        # Retries stay with the outbox (persistent), so the limiter itself never retries.
+        bot_options["rate_limiter"] = AIORateLimiter(max_retries=0)
+    if settings.telegram.base_url:
+        bot_options["base_url"] = settings.telegram.base_url
+    if settings.telegram.base_file_url:
+        bot_options["base_file_url"] = settings.telegram.base_file_url
     builder: Any = (
         ApplicationBuilder()
-        .token(token)
+        .bot(InboxBot(services.inbox, token, **bot_options))
         .context_types(ContextTypes(context=GridContext))
         .post_init(_post_init)
         .post_shutdown(_post_shutdown)
-        .concurrent_updates(PerSenderUpdateProcessor())
+        .concurrent_updates(PerSenderUpdateProcessor(on_handled=services.inbox.handled))
     )
-    if rate_limit and settings.telegram.rate_limiter:
-        # Retries stay with the outbox (persistent), so the limiter itself never retries.
-        builder = builder.rate_limiter(AIORateLimiter(max_retries=0))
-    if settings.telegram.base_url:
-        builder = builder.base_url(settings.telegram.base_url)
-    if settings.telegram.base_file_url:
-        builder = builder.base_file_url(settings.telegram.base_file_url)
-    if request is not None:
-        builder = builder.request(request)
-    if updates_request is not None:
-        builder = builder.get_updates_request(updates_request)
+    if webhook:
+        builder = builder.update_queue(InboxQueue(services.inbox))
     app: GridApp = builder.build()
     app.bot_data[SERVICES_KEY] = services
     app.bot_data["griddesk.run_sender"] = run_sender
@@ -99,6 +109,9 @@ async def _post_init(app: GridApp) -> None:
             _post_digest, time(hour, minute, tzinfo=services.settings.zone), name="daily-digest"
         )
     await services.reports.catch_up()
+    replayed = await replay_inbox(app, services.inbox)
+    if replayed:
+        log.info("handled %s updates fetched but not handled before the last stop", replayed)
     await _set_commands(app, services.settings)
     await _check_rights(app, services)
 

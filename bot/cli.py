@@ -125,7 +125,9 @@ def _run(settings: Settings, config_path: Path, webhook: str | None) -> int:
         return 2
     secret = token.get_secret_value()
     setup_logging(secret)
-    app = build_application(settings, secret, config_dir=config_path.parent)
+    app = build_application(
+        settings, secret, config_dir=config_path.parent, webhook=webhook is not None
+    )
     if webhook is None:
         app.run_polling(allowed_updates=ALLOWED_UPDATES)
         return 0

@@ -11,10 +11,9 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from bot.config import Deadlines, Settings
 from storage import tickets as ticket_rows
+from storage.database import Connection
 from storage.tickets import Ticket
 
 STAGE_OF_STATUS = {"dispatched": "claim", "claimed": "arrive", "on_site": "resolve"}
@@ -84,7 +83,7 @@ def plan_of(
     return Plan(stage, step, action, dispatched_at + limit + after)
 
 
-async def rearm(conn: AsyncConnection, ticket: Ticket, settings: Settings) -> Ticket:
+async def rearm(conn: Connection, ticket: Ticket, settings: Settings) -> Ticket:
     """Store the ticket's next escalation time after any change; return the fresh row."""
     next_step = plan(ticket, settings)
     values = {

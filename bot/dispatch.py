@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from bot import cards, notices
 from bot.deadlines import rearm
 from bot.directory import Directory
@@ -14,6 +12,7 @@ from bot.duty import Route
 from bot.notices import Notice
 from bot.outbox import Outbox
 from storage import tickets as ticket_rows
+from storage.database import Connection
 from storage.drafts import Draft
 from storage.tickets import Ticket
 
@@ -21,7 +20,7 @@ OPEN_STATES = ("dispatched",)
 
 
 async def create_ticket(
-    conn: AsyncConnection,
+    conn: Connection,
     draft: Draft,
     *,
     directory: Directory,

@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from bot import cards
 from bot.config import Member, Squad
 from bot.i18n import Raw, joined, t
@@ -14,6 +12,7 @@ from bot.people import Person
 from bot.rosters import manual_until, on_duty
 from bot.ticket_ops import Desk
 from storage import duty as duty_rows
+from storage.database import Connection
 
 
 @dataclass(frozen=True)
@@ -26,11 +25,11 @@ class Route:
 
 
 class Duty(Desk):
-    async def on_duty(self, conn: AsyncConnection, squad: Squad, at: datetime) -> list[Member]:
+    async def on_duty(self, conn: Connection, squad: Squad, at: datetime) -> list[Member]:
         manual = await duty_rows.active_states(conn, at)
         return on_duty(squad, at, self.directory.settings.zone, manual)
 
-    async def route(self, conn: AsyncConnection, grid_id: str, at: datetime) -> Route:
+    async def route(self, conn: Connection, grid_id: str, at: datetime) -> Route:
         """The grid's squad if anyone is on duty there, else its fallbacks in turn.
 
         When nobody is on duty anywhere along the way, the grid's own squad keeps it: a

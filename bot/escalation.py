@@ -12,8 +12,6 @@ import json
 import logging
 from datetime import datetime
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from bot import cards, notices
 from bot.cards import duration_text, mention, minutes_between
 from bot.deadlines import (
@@ -30,6 +28,7 @@ from bot.i18n import Raw, t
 from bot.ticket_ops import Desk
 from bot.workflow import CLEARED_CLAIM
 from storage import tickets as ticket_rows
+from storage.database import Connection
 from storage.tickets import Ticket
 
 log = logging.getLogger(__name__)
@@ -124,7 +123,7 @@ class Escalator(Desk):
         return fired
 
     async def _act(
-        self, conn: AsyncConnection, ticket: Ticket, stage: str, action: str, now: datetime
+        self, conn: Connection, ticket: Ticket, stage: str, action: str, now: datetime
     ) -> None:
         """One step. Only marking overdue changes the card; the next due time of the other
         steps is stored by ``_fire_ticket``'s next round, which re-plans the ticket."""
@@ -169,7 +168,7 @@ class Escalator(Desk):
             await self._hand_over(conn, ticket, now)
 
     async def _notify_leads(
-        self, conn: AsyncConnection, ticket: Ticket, stage: str, late: str, locale: str
+        self, conn: Connection, ticket: Ticket, stage: str, late: str, locale: str
     ) -> None:
         squad = self.directory.squads[ticket.squad_id]
         leads = self.directory.leads_of(squad)
@@ -192,7 +191,7 @@ class Escalator(Desk):
                 conn, notices.text(chat, body, "lead_notice", ticket_id=ticket.id)
             )
 
-    async def _hand_over(self, conn: AsyncConnection, ticket: Ticket, now: datetime) -> None:
+    async def _hand_over(self, conn: Connection, ticket: Ticket, now: datetime) -> None:
         """Give the ticket to the fallback squad: a new card there, the old one closed."""
         squad = self.directory.squads[ticket.squad_id]
         target = self.directory.fallback_of(squad)

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from bot import buttons, cards, notices
 from bot.clock import Clock
 from bot.directory import Directory
@@ -22,7 +20,7 @@ from bot.outbox import Outbox
 from bot.people import Answer, Person, Spot
 from storage import drafts as draft_rows
 from storage import tickets as ticket_rows
-from storage.database import Database
+from storage.database import Connection, Database
 from storage.drafts import Draft
 
 CATEGORY_COLUMNS = 2
@@ -107,7 +105,7 @@ class Intake:
         self.outbox.wake()
 
     async def _over_limit(
-        self, conn: AsyncConnection, chat_id: int, person: Person, message_id: int, locale: str
+        self, conn: Connection, chat_id: int, person: Person, message_id: int, locale: str
     ) -> bool:
         """Refuse (politely) a person who reported too often in the last hour."""
         limit = self.directory.settings.intake.max_reports_per_hour
@@ -120,7 +118,7 @@ class Intake:
 
     async def _new_draft(
         self,
-        conn: AsyncConnection,
+        conn: Connection,
         trigger_key: str,
         chat_id: int,
         group_chat_id: int,
@@ -176,6 +174,8 @@ class Intake:
                 await self._say(conn, chat_id, "report.private_needs_link", message_id, person)
                 return
             if draft is None:
+                if await draft_rows.location_used(conn, chat_id, message_id):
+                    return  # a repeated update whose report has moved on (or ended)
                 # The bot sees plain location messages only as a group admin or with
                 # privacy mode off: then a location alone starts a report.
                 draft = await self._new_draft(
@@ -198,7 +198,7 @@ class Intake:
         self.outbox.wake()
 
     async def _place(
-        self, conn: AsyncConnection, draft: Draft, message_id: int, spot: Spot
+        self, conn: Connection, draft: Draft, message_id: int, spot: Spot
     ) -> None:
         locale = draft.user_locale
         placement = self.directory.place(spot.latitude, spot.longitude) if spot.valid else None
@@ -240,7 +240,7 @@ class Intake:
         )
 
     async def _refuse_outside(
-        self, conn: AsyncConnection, draft: Draft, message_id: int, spot: Spot
+        self, conn: Connection, draft: Draft, message_id: int, spot: Spot
     ) -> None:
         locale = draft.user_locale
         area = self.directory.settings.district.name.get(locale)
@@ -364,7 +364,7 @@ class Intake:
         return Answer(t(draft.user_locale, "report.submitted_toast", number=number or ""))
 
     async def _submit(
-        self, conn: AsyncConnection, draft: Draft, text: str | None, photo: str | None
+        self, conn: Connection, draft: Draft, text: str | None, photo: str | None
     ) -> str | None:
         now = self.clock.now()
         if not await draft_rows.advance_draft(
@@ -432,7 +432,7 @@ class Intake:
 
     async def _end(
         self,
-        conn: AsyncConnection,
+        conn: Connection,
         draft: Draft,
         stage: str,
         key: str,
@@ -445,7 +445,7 @@ class Intake:
         await self._close_panel(conn, draft, key, reply_to_message_id)
 
     async def _close_panel(
-        self, conn: AsyncConnection, draft: Draft, key: str, reply_to_message_id: int | None = None
+        self, conn: Connection, draft: Draft, key: str, reply_to_message_id: int | None = None
     ) -> None:
         """Show how a draft ended on its panel, or as a reply (to ``reply_to`` or the prompt)."""
         body = t(draft.user_locale, key, minutes=int(self.timeout.total_seconds() // 60))
@@ -465,7 +465,7 @@ class Intake:
 
     # -- helpers ----------------------------------------------------------------------------
 
-    async def _expire_if_due(self, conn: AsyncConnection, draft: Draft | None) -> Draft | None:
+    async def _expire_if_due(self, conn: Connection, draft: Draft | None) -> Draft | None:
         """The draft if it is still within its time; otherwise end it (and say so) first."""
         if draft is None or not draft.is_open or draft.expires_at > self.clock.now():
             return draft
@@ -485,7 +485,7 @@ class Intake:
         return None
 
     async def _edit_panel(
-        self, conn: AsyncConnection, draft: Draft, body: str, keyboard: notices.Markup | None
+        self, conn: Connection, draft: Draft, body: str, keyboard: notices.Markup | None
     ) -> None:
         assert draft.panel_outbox_id is not None
         notice = notices.edit(
@@ -494,14 +494,14 @@ class Intake:
         await self.outbox.put(conn, notice)
 
     async def _reply(
-        self, conn: AsyncConnection, chat_id: int, body: str, message_id: int, purpose: str
+        self, conn: Connection, chat_id: int, body: str, message_id: int, purpose: str
     ) -> None:
         await self.outbox.put(
             conn, notices.text(chat_id, body, purpose, reply_to_message_id=message_id)
         )
 
     async def _say(
-        self, conn: AsyncConnection, chat_id: int, key: str, message_id: int, who: Person | Draft
+        self, conn: Connection, chat_id: int, key: str, message_id: int, who: Person | Draft
     ) -> None:
         if isinstance(who, Draft):
             locale = who.user_locale

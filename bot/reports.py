@@ -105,7 +105,7 @@ class Reports(Desk):
         zone = self.directory.settings.zone
         start, end = day_bounds(day, zone)
         window_start, _ = day_bounds(day - timedelta(days=RECURRING_WINDOW_DAYS - 1), zone)
-        async with self.db.transaction() as conn:
+        async with self.db.snapshot() as conn:
             recent = await report_rows.reported_between(conn, window_start, end)
             rows = [row for row in recent if row.reported_at >= start]
             reopened = await report_rows.reopened_before(conn, [r.id for r in rows], end)
@@ -119,7 +119,7 @@ class Reports(Desk):
         first = last - timedelta(days=days - 1)
         start, _ = day_bounds(first, zone)
         _, end = day_bounds(last, zone)
-        async with self.db.transaction() as conn:
+        async with self.db.snapshot() as conn:
             rows = await report_rows.reported_between(conn, start, end)
             reopened = await report_rows.reopened_before(conn, [r.id for r in rows], end)
             open_rows = await report_rows.open_at(conn, end)
@@ -288,7 +288,7 @@ class Reports(Desk):
         zone = self.directory.settings.zone
         first, _ = day_bounds(start, zone)
         _, last = day_bounds(end, zone)
-        async with self.db.transaction() as conn:
+        async with self.db.snapshot() as conn:
             rows = await report_rows.export_between(conn, first, last)
         buffer = io.StringIO()
         writer = csv.writer(buffer)

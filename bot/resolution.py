@@ -6,8 +6,6 @@ officer can carry on after a restart; only the officer holding the ticket may an
 
 from __future__ import annotations
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from bot import buttons, cards, notices
 from bot.cards import duration_text, minutes_between
 from bot.config import OUTCOME_CLASSES
@@ -17,6 +15,7 @@ from bot.people import Answer, Person
 from bot.ticket_ops import Desk
 from bot.workflow import CLEARED_CLAIM, HELD
 from storage import tickets as ticket_rows
+from storage.database import Connection
 from storage.tickets import Ticket
 
 RATINGS = range(1, 6)
@@ -39,7 +38,7 @@ class Resolution(Desk):
         return None
 
     async def _load_held(
-        self, conn: AsyncConnection, ticket_id: int, person: Person
+        self, conn: Connection, ticket_id: int, person: Person
     ) -> Ticket | Answer:
         """The ticket the presser holds, or the refusal."""
         ticket = await ticket_rows.get_ticket(conn, ticket_id)
@@ -70,7 +69,7 @@ class Resolution(Desk):
         limit = self.directory.settings.workflow.max_note_length
         return t(locale, "resolve.ask_note", officer=officer, number=number, limit=limit)
 
-    async def _show_prompt(self, conn: AsyncConnection, ticket: Ticket, stage: str) -> None:
+    async def _show_prompt(self, conn: Connection, ticket: Ticket, stage: str) -> None:
         locale = self.squad_locale(ticket)
         body = self._prompt_text(ticket, stage, locale)
         markup = self._prompt_markup(ticket, stage, locale)
@@ -97,7 +96,7 @@ class Resolution(Desk):
         )
         await self.outbox.put(conn, notice)
 
-    async def _close_prompt(self, conn: AsyncConnection, ticket: Ticket, key: str) -> None:
+    async def _close_prompt(self, conn: Connection, ticket: Ticket, key: str) -> None:
         """Replace the resolution prompt (and its buttons) with how it ended."""
         assert ticket.resolve_prompt_outbox_id is not None
         body = t(self.squad_locale(ticket), key, number=cards.ticket_number(ticket.id))
@@ -270,7 +269,7 @@ class Resolution(Desk):
             ]
         )
 
-    async def _post_resolution(self, conn: AsyncConnection, ticket: Ticket) -> None:
+    async def _post_resolution(self, conn: Connection, ticket: Ticket) -> None:
         locale = ticket.locale
         body = self.resolution_text(ticket, locale)
         markup = self._confirm_markup(ticket, locale)
@@ -380,7 +379,7 @@ class Resolution(Desk):
 
     async def _edit_confirm(
         self,
-        conn: AsyncConnection,
+        conn: Connection,
         ticket: Ticket,
         key: str,
         markup: Markup | None,

@@ -12,6 +12,7 @@ from bot.directory import Directory
 from bot.duty import Duty
 from bot.escalation import Escalator
 from bot.i18n import t
+from bot.inbox import Inbox
 from bot.intake import Intake
 from bot.outbox import Outbox
 from bot.reports import Reports
@@ -38,6 +39,7 @@ class Services:
     escalator: Escalator
     alarm: Alarm
     reports: Reports
+    inbox: Inbox
 
     @classmethod
     def create(
@@ -72,6 +74,7 @@ class Services:
             escalator,
             alarm,
             Reports(*desk),
+            Inbox(db, clock),
         )
 
     async def open(self, bot_username: str) -> None:
@@ -81,7 +84,10 @@ class Services:
 
     async def close(self) -> None:
         await self.outbox.stop()
-        await self.db.close()
+        try:
+            await self.inbox.flush()
+        finally:
+            await self.db.close()
 
     async def hint_unconfigured(self, chat_id: int, *, again: bool) -> bool:
         """Tell an unknown chat its id once (again when the bot is re-added)."""

@@ -6,8 +6,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from bot import cards, notices
 from bot.clock import Clock
 from bot.deadlines import rearm
@@ -17,7 +15,7 @@ from bot.notices import Markup, Notice
 from bot.outbox import Outbox
 from bot.people import Answer
 from storage import tickets as ticket_rows
-from storage.database import Database
+from storage.database import Connection, Database
 from storage.tickets import Ticket
 
 
@@ -48,12 +46,12 @@ class Desk:
     def squad_chat(self, ticket: Ticket) -> int:
         return self.directory.squads[ticket.squad_id].dispatch_chat_id
 
-    async def reload(self, conn: AsyncConnection, ticket_id: int) -> Ticket:
+    async def reload(self, conn: Connection, ticket_id: int) -> Ticket:
         ticket = await ticket_rows.get_ticket(conn, ticket_id)
         assert ticket is not None
         return ticket
 
-    async def refresh_card(self, conn: AsyncConnection, ticket: Ticket, mode: str = "") -> None:
+    async def refresh_card(self, conn: Connection, ticket: Ticket, mode: str = "") -> None:
         """After any change: re-derive the ticket's escalation timer, then edit its card."""
         ticket = await rearm(conn, ticket, self.directory.settings)
         self.alarm.wake_at(ticket.esc_due_at)
@@ -71,7 +69,7 @@ class Desk:
         )
         await self.outbox.put(conn, notice)
 
-    async def tell_squad(self, conn: AsyncConnection, ticket: Ticket, body: str) -> None:
+    async def tell_squad(self, conn: Connection, ticket: Ticket, body: str) -> None:
         """A new message in the squad chat, replying to the card (it notifies, an edit not)."""
         await self.outbox.put(
             conn,
@@ -106,7 +104,7 @@ class Desk:
             reply_to_outbox_id=ticket.group_notice_outbox_id,
         )
 
-    async def set_progress(self, conn: AsyncConnection, ticket: Ticket, body: str) -> None:
+    async def set_progress(self, conn: Connection, ticket: Ticket, body: str) -> None:
         """The one progress notice in the group: posted once, then edited in place."""
         if ticket.progress_outbox_id is None:
             item = await self.outbox.put(conn, self.to_group(ticket, body, "progress"))

@@ -10,7 +10,7 @@ The database still decides every race: it runs one transaction at a time.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import Update
@@ -20,9 +20,16 @@ MAX_CONCURRENT = 64
 
 
 class PerSenderUpdateProcessor(BaseUpdateProcessor):
-    def __init__(self, max_concurrent_updates: int = MAX_CONCURRENT) -> None:
+    """``on_handled(update_id)`` is told of each update once its handlers have run."""
+
+    def __init__(
+        self,
+        max_concurrent_updates: int = MAX_CONCURRENT,
+        on_handled: Callable[[int], None] | None = None,
+    ) -> None:
         super().__init__(max_concurrent_updates)
         self._locks: dict[tuple[int, int], asyncio.Lock] = {}
+        self.on_handled = on_handled
 
     @staticmethod
     def key(update: object) -> tuple[int, int]:
@@ -38,6 +45,8 @@ class PerSenderUpdateProcessor(BaseUpdateProcessor):
         try:
             async with lock:
                 await coroutine
+            if self.on_handled is not None and isinstance(update, Update):
+                self.on_handled(update.update_id)
         finally:
             if not lock.locked() and self._locks.get(key) is lock:
                 del self._locks[key]

@@ -7,7 +7,6 @@ event, an edit of the squad's card, and where shop owners care, the group's prog
 from __future__ import annotations
 
 from geopy.distance import geodesic
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot import cards
 from bot.cards import RELEASE_REASONS, duration_text, minutes_between
@@ -15,6 +14,7 @@ from bot.i18n import t
 from bot.people import Answer, Person, Spot
 from bot.ticket_ops import Desk
 from storage import tickets as ticket_rows
+from storage.database import Connection
 from storage.tickets import Ticket
 
 HELD = ("claimed", "on_site")
@@ -43,7 +43,7 @@ class Workflow(Desk):
             return Answer(t(locale, "workflow.not_your_squad", squad=squad.name.get(locale)), True)
         return None
 
-    async def _load(self, conn: AsyncConnection, ticket_id: int, person: Person) -> Ticket | Answer:
+    async def _load(self, conn: Connection, ticket_id: int, person: Person) -> Ticket | Answer:
         """The ticket, or the refusal for this presser (missing ticket, another squad)."""
         ticket = await ticket_rows.get_ticket(conn, ticket_id)
         return self._refuse(ticket, person) or ticket or Answer("")

@@ -9,14 +9,8 @@ from typing import Any
 
 from telegram import (
     Bot,
-    ForceReply,
-    InlineKeyboardButton,
     InlineKeyboardMarkup,
-    KeyboardButton,
-    LinkPreviewOptions,
     Message,
-    ReplyKeyboardMarkup,
-    ReplyKeyboardRemove,
     ReplyParameters,
 )
 from telegram.constants import ParseMode
@@ -26,44 +20,49 @@ from telegram.warnings import PTBDeprecationWarning
 from bot.outbox import Delivered, Delivery, Rejected, RetryLater, TargetGone
 from storage.outbox import OutboxItem
 
-NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+NO_PREVIEW = {"is_disabled": True}
 GONE = ("message to edit not found", "message_id_invalid", "message can't be edited")
 
 
-def reply_markup(markup: dict[str, Any] | None) -> Any:
+def reply_markup(markup: dict[str, Any] | None) -> dict[str, Any] | None:
     """The Bot API markup for a stored one (None removes an inline keyboard on edit)."""
     if not markup:
         return None
     if "inline" in markup:
         rows = [
             [
-                InlineKeyboardButton(b["text"], url=b["url"])
+                {"text": b["text"], "url": b["url"]}
                 if "url" in b
-                else InlineKeyboardButton(b["text"], callback_data=b["data"])
+                else {"text": b["text"], "callback_data": b["data"]}
                 for b in row
             ]
             for row in markup["inline"]
         ]
-        return InlineKeyboardMarkup(rows) if rows else None
+        return {"inline_keyboard": rows} if rows else None
     if "force_reply" in markup:
-        return ForceReply(
-            selective=True, input_field_placeholder=markup["force_reply"]["placeholder"]
-        )
+        placeholder = markup["force_reply"]["placeholder"]
+        return {"force_reply": True, "selective": True, "input_field_placeholder": placeholder}
     if "ask_location" in markup:
         ask = markup["ask_location"]
-        return ReplyKeyboardMarkup(
-            [[KeyboardButton(ask["text"], request_location=True)]],
-            resize_keyboard=True,
-            one_time_keyboard=True,
-            input_field_placeholder=ask["placeholder"],
-        )
+        return {
+            "keyboard": [[{"text": ask["text"], "request_location": True}]],
+            "resize_keyboard": True,
+            "one_time_keyboard": True,
+            "input_field_placeholder": ask["placeholder"],
+        }
     if markup.get("remove"):
-        return ReplyKeyboardRemove()
+        return {"remove_keyboard": True}
     raise ValueError(f"unknown markup {markup!r}")
 
 
 class TelegramTransport:
-    """Sends outbox items with a PTB bot and reports Telegram's answer as a Delivery."""
+    """Sends outbox items with a PTB bot and reports Telegram's answer as a Delivery.
+
+    Texts, edits and map pins go out as plain Bot API parameters through the bot's own
+    request path (so the rate limiter and PTB's error mapping still apply), and only the
+    message id is read from the answer: building PTB's Message object for every answer cost
+    more than the rest of sending it. Uploads keep PTB's typed methods.
+    """
 
     def __init__(self, bot: Bot) -> None:
         self.bot = bot
@@ -90,33 +89,25 @@ class TelegramTransport:
             return Rejected(exc.message)
         if isinstance(result, Message):
             return Delivered(result.message_id)
+        if isinstance(result, int) and not isinstance(result, bool):
+            return Delivered(result)
         return Delivered(target_message_id)
 
     async def _call(
         self, item: OutboxItem, reply_to: int | None, target: int | None
-    ) -> Message | bool:
+    ) -> Message | bool | int:
         payload = item.payload
         markup = reply_markup(payload.get("markup"))
-        reply = ReplyParameters(reply_to, allow_sending_without_reply=True) if reply_to else None
         chat_id = item.chat_id
         match item.kind:
-            case "text":
-                return await self.bot.send_message(
-                    chat_id,
-                    payload["text"],
-                    parse_mode=ParseMode.HTML,
-                    reply_markup=markup,
-                    reply_parameters=reply,
-                    link_preview_options=NO_PREVIEW,
-                )
             case "photo":
                 return await self.bot.send_photo(
                     chat_id,
                     payload.get("photo") or Path(payload["photo_path"]).read_bytes(),
                     caption=payload["caption"],
                     parse_mode=ParseMode.HTML,
-                    reply_markup=markup,
-                    reply_parameters=reply,
+                    reply_markup=_typed(markup),
+                    reply_parameters=_reply(reply_to),
                 )
             case "document":
                 return await self.bot.send_document(
@@ -125,44 +116,66 @@ class TelegramTransport:
                     filename=payload["filename"],
                     caption=payload.get("caption"),
                     parse_mode=ParseMode.HTML,
-                    reply_parameters=reply,
+                    reply_parameters=_reply(reply_to),
                 )
-            case "location":
-                return await self.bot.send_location(
-                    chat_id,
-                    latitude=payload["latitude"],
-                    longitude=payload["longitude"],
-                    reply_parameters=reply,
-                )
-            case "venue":
-                return await self.bot.send_venue(
-                    chat_id,
-                    latitude=payload["latitude"],
-                    longitude=payload["longitude"],
-                    title=payload["title"],
-                    address=payload["address"] or "-",
-                    reply_parameters=reply,
-                )
-            case "edit_text":
-                return await self.bot.edit_message_text(
-                    payload["text"],
-                    chat_id=chat_id,
-                    message_id=target,
-                    parse_mode=ParseMode.HTML,
-                    reply_markup=markup,
-                    link_preview_options=NO_PREVIEW,
-                )
-            case "edit_caption":
-                return await self.bot.edit_message_caption(
-                    chat_id=chat_id,
-                    message_id=target,
-                    caption=payload["text"],
-                    parse_mode=ParseMode.HTML,
-                    reply_markup=markup,
-                )
-            case "delete":
-                return await self.bot.delete_message(chat_id, target or 0)
-        raise ValueError(f"unknown outbox kind {item.kind!r}")
+        method, params = _plain_call(item, markup, reply_to, target)
+        result = await self.bot._post(method, params)
+        if isinstance(result, dict):
+            return int(result["message_id"])
+        return bool(result)
+
+
+def _plain_call(
+    item: OutboxItem, markup: dict[str, Any] | None, reply_to: int | None, target: int | None
+) -> tuple[str, dict[str, Any]]:
+    """The Bot API method and parameters for an item that uploads nothing."""
+    payload = item.payload
+    params: dict[str, Any] = {"chat_id": item.chat_id}
+    match item.kind:
+        case "text":
+            method = "sendMessage"
+            params |= {"text": payload["text"], "link_preview_options": NO_PREVIEW}
+        case "location":
+            method = "sendLocation"
+            params |= {"latitude": payload["latitude"], "longitude": payload["longitude"]}
+        case "venue":
+            method = "sendVenue"
+            params |= {
+                "latitude": payload["latitude"],
+                "longitude": payload["longitude"],
+                "title": payload["title"],
+                "address": payload["address"] or "-",
+            }
+        case "edit_text":
+            method = "editMessageText"
+            params |= {
+                "message_id": target,
+                "text": payload["text"],
+                "link_preview_options": NO_PREVIEW,
+            }
+        case "edit_caption":
+            method = "editMessageCaption"
+            params |= {"message_id": target, "caption": payload["text"]}
+        case "delete":
+            return "deleteMessage", params | {"message_id": target or 0}
+        case _:
+            raise ValueError(f"unknown outbox kind {item.kind!r}")
+    if item.kind in ("text", "edit_text", "edit_caption"):
+        params["parse_mode"] = ParseMode.HTML.value
+    if markup is not None and item.kind not in ("location", "venue"):
+        params["reply_markup"] = markup
+    if reply_to and not item.kind.startswith("edit"):
+        params["reply_parameters"] = {"message_id": reply_to, "allow_sending_without_reply": True}
+    return method, params
+
+
+def _reply(reply_to: int | None) -> ReplyParameters | None:
+    return ReplyParameters(reply_to, allow_sending_without_reply=True) if reply_to else None
+
+
+def _typed(markup: dict[str, Any] | None) -> InlineKeyboardMarkup | None:
+    """PTB's object for an inline keyboard (the only markup a photo card carries)."""
+    return InlineKeyboardMarkup.de_json(markup, None) if markup else None
 
 
 def _seconds(exc: RetryAfter) -> float:

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy.dialects.sqlite import insert
-from sqlalchemy.ext.asyncio import AsyncConnection
 
+from storage.database import Connection
 from storage.schema import hinted_chats
 
 
-async def claim_hint(conn: AsyncConnection, chat_id: int, at: datetime, again: bool) -> bool:
+async def claim_hint(conn: Connection, chat_id: int, at: datetime, again: bool) -> bool:
     """Record that ``chat_id`` gets the hint now; False if it had one and ``again`` is off."""
     statement = insert(hinted_chats).values(chat_id=chat_id, hinted_at=at)
     if again:

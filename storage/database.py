@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeAlias
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, event
+from sqlalchemy import Connection as SyncConnection
+from sqlalchemy import CursorResult, Engine, Executable, Row, create_engine, event
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
-from sqlalchemy.pool import AsyncAdaptedQueuePool
+from sqlalchemy.pool import AsyncAdaptedQueuePool, StaticPool
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+STREAM_BATCH = 5000
+AnyResult: TypeAlias = CursorResult[*tuple[Any, ...]]
+AnyRow: TypeAlias = Row[*tuple[Any, ...]]
 
 
 def _alembic_config(url: str) -> Config:
@@ -37,6 +42,11 @@ def _tune(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.close()
+
+
+def _tune_reader(dbapi_connection: Any, record: Any) -> None:
+    _tune(dbapi_connection, record)
+    dbapi_connection.execute("PRAGMA query_only=ON")
 
 
 def _begin_immediate(connection: Any) -> None:
@@ -65,45 +75,146 @@ def head_revision() -> str:
     return head or ""
 
 
-class Database:
-    """The open database: an async engine that serialises writers inside this process.
+class Connection:
+    """One open transaction, to run SQLAlchemy Core statements in.
 
-    One pooled connection is enough for SQLite (one writer at a time anyway) and makes
-    every transaction in this process strictly sequential, so a conditional UPDATE decides
-    races such as two officers claiming one ticket.
+    Every storage function takes one of these, whichever way the transaction is run.
+    """
+
+    async def execute(self, statement: Executable, parameters: Any = None) -> AnyResult:
+        raise NotImplementedError
+
+    async def stream(self, statement: Executable) -> Partitions:
+        raise NotImplementedError
+
+    def begin_nested(self) -> AbstractAsyncContextManager[None]:
+        raise NotImplementedError
+
+
+class Partitions:
+    """Rows of a streamed query, handed out in batches."""
+
+    def __init__(self, batches: AsyncIterator[Sequence[AnyRow]]) -> None:
+        self._batches = batches
+
+    def partitions(self, size: int) -> AsyncIterator[Sequence[AnyRow]]:
+        del size  # the batch size was fixed when the query was streamed
+        return self._batches
+
+
+class LoopConnection(Connection):
+    """A transaction run on the event loop's own thread, one statement at a time.
+
+    A statement on a local SQLite file in WAL mode takes microseconds, far less than a hop
+    to a worker thread and back (which is what aiosqlite costs per call), so the short
+    transactions of intake and the workflow run here directly.
+    """
+
+    def __init__(self, connection: SyncConnection) -> None:
+        self._connection = connection
+
+    async def execute(self, statement: Executable, parameters: Any = None) -> AnyResult:
+        return self._connection.execute(statement, parameters)
+
+    async def stream(self, statement: Executable) -> Partitions:
+        result = self._connection.execute(statement)
+
+        async def batches() -> AsyncIterator[Sequence[AnyRow]]:
+            while rows := result.fetchmany(STREAM_BATCH):
+                yield rows
+
+        return Partitions(batches())
+
+    @asynccontextmanager
+    async def begin_nested(self) -> AsyncIterator[None]:
+        with self._connection.begin_nested():
+            yield
+
+
+class SnapshotConnection(Connection):
+    """A read-only transaction on a worker thread (aiosqlite): long reads such as a day's
+    digest over a million tickets run there and never stall the event loop or writers."""
+
+    def __init__(self, connection: AsyncConnection) -> None:
+        self._connection = connection
+
+    async def execute(self, statement: Executable, parameters: Any = None) -> AnyResult:
+        return await self._connection.execute(statement, parameters)
+
+    async def stream(self, statement: Executable) -> Partitions:
+        result = await self._connection.stream(statement)
+        return Partitions(result.partitions(STREAM_BATCH))
+
+    def begin_nested(self) -> AbstractAsyncContextManager[None]:
+        raise TypeError("a snapshot is read-only")
+
+
+class Database:
+    """The open database: one connection for writes, used from the event loop.
+
+    Transactions in this process run strictly one after another (an asyncio lock), so a
+    conditional UPDATE decides races such as two officers claiming one ticket. Long reads
+    take a snapshot on a connection of their own instead (``snapshot``).
     """
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        self.engine: AsyncEngine | None = None
+        self._engine: Engine | None = None
+        self._connection: SyncConnection | None = None
+        self._readers: AsyncEngine | None = None
+        self._lock = asyncio.Lock()
 
     async def open(self) -> None:
-        """Migrate the file, then open the async engine."""
+        """Migrate the file, then open the writer and the snapshot readers."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         migrate(self.path)
-        engine = create_async_engine(
+        engine = create_engine(f"sqlite:///{self.path}", poolclass=StaticPool)
+        event.listen(engine, "connect", _tune)
+        event.listen(engine, "begin", _begin_immediate)
+        self._engine = engine
+        self._connection = engine.connect()
+        readers = create_async_engine(
             f"sqlite+aiosqlite:///{self.path}",
             poolclass=AsyncAdaptedQueuePool,
-            pool_size=1,
+            pool_size=2,
             max_overflow=0,
             pool_timeout=60,
         )
-        event.listen(engine.sync_engine, "connect", _tune)
-        event.listen(engine.sync_engine, "begin", _begin_immediate)
-        self.engine = engine
+        event.listen(readers.sync_engine, "connect", _tune_reader)
+        self._readers = readers
 
     async def close(self) -> None:
-        if self.engine is not None:
-            await self.engine.dispose()
-            self.engine = None
+        async with self._lock:
+            if self._connection is not None:
+                self._connection.close()
+                self._connection = None
+            if self._engine is not None:
+                self._engine.dispose()
+                self._engine = None
+        if self._readers is not None:
+            await self._readers.dispose()
+            self._readers = None
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[AsyncConnection]:
+    async def transaction(self) -> AsyncIterator[Connection]:
         """A write transaction: committed when the block ends, rolled back on error."""
-        if self.engine is None:
+        async with self._lock:
+            if self._connection is None:
+                raise RuntimeError("the database is not open")
+            with self._connection.begin():
+                yield LoopConnection(self._connection)
+
+    @asynccontextmanager
+    async def snapshot(self) -> AsyncIterator[Connection]:
+        """A read-only view of one committed moment, read on a worker thread."""
+        if self._readers is None:
             raise RuntimeError("the database is not open")
-        async with self.engine.begin() as connection:
-            yield connection
+        async with self._readers.connect() as connection:
+            await connection.exec_driver_sql("BEGIN")
+            try:
+                yield SnapshotConnection(connection)
+            finally:
+                await connection.exec_driver_sql("ROLLBACK")
 
 
 def integrity_check(path: str | Path) -> str:

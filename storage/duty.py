@@ -6,13 +6,13 @@ from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.dialects.sqlite import insert
-from sqlalchemy.ext.asyncio import AsyncConnection
 
+from storage.database import Connection
 from storage.schema import duty_states
 
 
 async def set_duty(
-    conn: AsyncConnection, user_id: int, on_duty: bool, at: datetime, until: datetime
+    conn: Connection, user_id: int, on_duty: bool, at: datetime, until: datetime
 ) -> None:
     statement = insert(duty_states).values(user_id=user_id, on_duty=on_duty, set_at=at, until=until)
     statement = statement.on_conflict_do_update(
@@ -21,7 +21,7 @@ async def set_duty(
     await conn.execute(statement)
 
 
-async def active_states(conn: AsyncConnection, now: datetime) -> dict[int, bool]:
+async def active_states(conn: Connection, now: datetime) -> dict[int, bool]:
     """Every manual state still in force: user id -> on duty."""
     rows = await conn.execute(
         select(duty_states.c.user_id, duty_states.c.on_duty).where(duty_states.c.until > now)

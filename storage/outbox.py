@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import bindparam, func, insert, select, update
 
+from storage.database import Connection
 from storage.schema import inserted_id, outbox
 
 PENDING, SENT, FAILED, SUPERSEDED = "pending", "sent", "failed", "superseded"
@@ -35,6 +35,37 @@ class OutboxItem:
     last_error: str | None
 
 
+# Built once (see storage/tickets.py): every message the bot sends passes through these.
+_INSERT = insert(outbox)
+_LIVE = outbox.c.status.in_((PENDING, SENT))
+_LATEST_EDIT = (
+    select(outbox.c.id, outbox.c.payload)
+    .where(outbox.c.target_outbox_id == bindparam("target"), _LIVE)
+    .order_by(outbox.c.id.desc())
+    .limit(1)
+)
+_LIVE_ITEM = select(outbox.c.id, outbox.c.payload).where(outbox.c.id == bindparam("target"), _LIVE)
+_SUPERSEDE = (
+    update(outbox)
+    .where(outbox.c.target_outbox_id == bindparam("target"), outbox.c.status == PENDING)
+    .values(status=SUPERSEDED)
+)
+_WAITING_CHATS = (
+    select(outbox.c.chat_id, func.min(outbox.c.id))
+    .where(outbox.c.status == PENDING, outbox.c.next_attempt_at > bindparam("now"))
+    .group_by(outbox.c.chat_id)
+)
+_DUE = (
+    select(outbox)
+    .where(outbox.c.status == PENDING, outbox.c.next_attempt_at <= bindparam("now"))
+    .order_by(outbox.c.id)
+    .limit(bindparam("limit"))
+)
+_BY_IDS = select(outbox).where(outbox.c.id.in_(bindparam("ids", expanding=True)))
+_UPDATE = update(outbox).where(outbox.c.id == bindparam("item_id"))
+_MARK = _UPDATE.values(attempts=outbox.c.attempts + 1)
+
+
 def _item(row: Any) -> OutboxItem:
     values = dict(row._mapping)
     values["payload"] = json.loads(values["payload"])
@@ -42,7 +73,7 @@ def _item(row: Any) -> OutboxItem:
 
 
 async def enqueue(
-    conn: AsyncConnection,
+    conn: Connection,
     *,
     chat_id: int,
     kind: str,
@@ -63,26 +94,23 @@ async def enqueue(
         latest = await _latest_content(conn, target_outbox_id)
         if latest is not None and latest[1] == _content(payload):
             return latest[0]
-        await conn.execute(
-            update(outbox)
-            .where(outbox.c.target_outbox_id == target_outbox_id, outbox.c.status == PENDING)
-            .values(status=SUPERSEDED)
-        )
+        await conn.execute(_SUPERSEDE, {"target": target_outbox_id})
     result = await conn.execute(
-        insert(outbox).values(
-            chat_id=chat_id,
-            kind=kind,
-            payload=json.dumps(payload, ensure_ascii=False, sort_keys=True),
-            purpose=purpose,
-            ticket_id=ticket_id,
-            reply_to_outbox_id=reply_to_outbox_id,
-            reply_to_message_id=reply_to_message_id,
-            target_outbox_id=target_outbox_id,
-            status=PENDING,
-            attempts=0,
-            next_attempt_at=now,
-            created_at=now,
-        )
+        _INSERT,
+        {
+            "chat_id": chat_id,
+            "kind": kind,
+            "payload": json.dumps(payload, ensure_ascii=False, sort_keys=True),
+            "purpose": purpose,
+            "ticket_id": ticket_id,
+            "reply_to_outbox_id": reply_to_outbox_id,
+            "reply_to_message_id": reply_to_message_id,
+            "target_outbox_id": target_outbox_id,
+            "status": PENDING,
+            "attempts": 0,
+            "next_attempt_at": now,
+            "created_at": now,
+        },
     )
     return inserted_id(result)
 
@@ -93,62 +121,40 @@ def _content(payload: dict[str, Any]) -> tuple[Any, Any]:
 
 
 async def _latest_content(
-    conn: AsyncConnection, target_outbox_id: int
+    conn: Connection, target_outbox_id: int
 ) -> tuple[int, tuple[Any, Any]] | None:
     """The newest content of a message: its latest live edit, or the message as sent."""
-    live = outbox.c.status.in_((PENDING, SENT))
     # Two indexed look-ups rather than one OR, which SQLite would answer with a full scan.
-    row = (
-        await conn.execute(
-            select(outbox.c.id, outbox.c.payload)
-            .where(outbox.c.target_outbox_id == target_outbox_id, live)
-            .order_by(outbox.c.id.desc())
-            .limit(1)
-        )
-    ).first()
+    row = (await conn.execute(_LATEST_EDIT, {"target": target_outbox_id})).first()
     if row is None:
-        row = (
-            await conn.execute(
-                select(outbox.c.id, outbox.c.payload).where(outbox.c.id == target_outbox_id, live)
-            )
-        ).first()
+        row = (await conn.execute(_LIVE_ITEM, {"target": target_outbox_id})).first()
     if row is None:
         return None
     return row.id, _content(json.loads(row.payload))
 
 
-async def get_item(conn: AsyncConnection, item_id: int) -> OutboxItem | None:
+async def get_item(conn: Connection, item_id: int) -> OutboxItem | None:
     row = (await conn.execute(select(outbox).where(outbox.c.id == item_id))).first()
     return _item(row) if row else None
 
 
-async def due_items(conn: AsyncConnection, now: datetime, limit: int) -> list[OutboxItem]:
+async def due_items(conn: Connection, now: datetime, limit: int) -> list[OutboxItem]:
     """Pending items whose time has come, in the order they were written.
 
     A chat whose oldest pending item waits for a retry keeps its later items waiting too,
     so a chat never sees its messages out of order.
     """
-    waiting = dict(
-        (
-            await conn.execute(
-                select(outbox.c.chat_id, func.min(outbox.c.id))
-                .where(outbox.c.status == PENDING, outbox.c.next_attempt_at > now)
-                .group_by(outbox.c.chat_id)
-            )
-        ).all()
-    )
-    rows = await conn.execute(
-        select(outbox)
-        .where(outbox.c.status == PENDING, outbox.c.next_attempt_at <= now)
-        .order_by(outbox.c.id)
-        .limit(limit)
-    )
+    waiting: dict[int, int] = {
+        row[0]: row[1]
+        for row in await conn.execute(_WAITING_CHATS, {"now": now})
+    }
+    rows = await conn.execute(_DUE, {"now": now, "limit": limit})
     return [
         _item(row) for row in rows if row.chat_id not in waiting or row.id < waiting[row.chat_id]
     ]
 
 
-async def next_due(conn: AsyncConnection) -> datetime | None:
+async def next_due(conn: Connection) -> datetime | None:
     """When the earliest pending item is due, or None when nothing waits."""
     value: datetime | None = (
         await conn.execute(
@@ -158,46 +164,38 @@ async def next_due(conn: AsyncConnection) -> datetime | None:
     return value
 
 
-async def items_by_id(conn: AsyncConnection, ids: set[int]) -> dict[int, OutboxItem]:
+async def items_by_id(conn: Connection, ids: set[int]) -> dict[int, OutboxItem]:
     if not ids:
         return {}
-    rows = await conn.execute(select(outbox).where(outbox.c.id.in_(ids)))
+    rows = await conn.execute(_BY_IDS, {"ids": list(ids)})
     return {row.id: _item(row) for row in rows}
 
 
 async def mark_sent(
-    conn: AsyncConnection, item_id: int, at: datetime, message_id: int | None
+    conn: Connection, item_id: int, at: datetime, message_id: int | None
 ) -> None:
     await conn.execute(
-        update(outbox)
-        .where(outbox.c.id == item_id)
-        .values(status=SENT, sent_at=at, message_id=message_id, attempts=outbox.c.attempts + 1)
+        _MARK, {"item_id": item_id, "status": SENT, "sent_at": at, "message_id": message_id}
     )
 
 
 async def mark_retry(
-    conn: AsyncConnection, item_id: int, next_attempt_at: datetime, error: str
+    conn: Connection, item_id: int, next_attempt_at: datetime, error: str
 ) -> None:
     await conn.execute(
-        update(outbox)
-        .where(outbox.c.id == item_id)
-        .values(next_attempt_at=next_attempt_at, last_error=error, attempts=outbox.c.attempts + 1)
+        _MARK, {"item_id": item_id, "next_attempt_at": next_attempt_at, "last_error": error}
     )
 
 
-async def mark_failed(conn: AsyncConnection, item_id: int, error: str) -> None:
-    await conn.execute(
-        update(outbox)
-        .where(outbox.c.id == item_id)
-        .values(status=FAILED, last_error=error, attempts=outbox.c.attempts + 1)
-    )
+async def mark_failed(conn: Connection, item_id: int, error: str) -> None:
+    await conn.execute(_MARK, {"item_id": item_id, "status": FAILED, "last_error": error})
 
 
-async def repoint(conn: AsyncConnection, item_id: int, message_id: int) -> None:
+async def repoint(conn: Connection, item_id: int, message_id: int) -> None:
     """Make later edits of ``item_id`` aim at a re-posted message."""
-    await conn.execute(update(outbox).where(outbox.c.id == item_id).values(message_id=message_id))
+    await conn.execute(_UPDATE, {"item_id": item_id, "message_id": message_id})
 
 
-async def count_by_status(conn: AsyncConnection) -> dict[str, int]:
+async def count_by_status(conn: Connection) -> dict[str, int]:
     rows = await conn.execute(select(outbox.c.status, func.count()).group_by(outbox.c.status))
-    return {status: count for status, count in rows}
+    return {row[0]: row[1] for row in rows}

@@ -7,8 +7,8 @@ from typing import Any
 
 from sqlalchemy import Float, func, select, type_coerce
 from sqlalchemy.dialects.sqlite import insert
-from sqlalchemy.ext.asyncio import AsyncConnection
 
+from storage.database import Connection
 from storage.schema import digest_log, ticket_events, tickets
 
 
@@ -38,7 +38,7 @@ DIGEST_COLUMNS = (
 )
 
 
-async def reported_between(conn: AsyncConnection, start: float, end: float) -> list[Any]:
+async def reported_between(conn: Connection, start: float, end: float) -> list[Any]:
     """The tickets reported in [start, end), with what the digest needs."""
     rows = await conn.execute(
         select(*DIGEST_COLUMNS)
@@ -51,7 +51,7 @@ async def reported_between(conn: AsyncConnection, start: float, end: float) -> l
     return list(rows)
 
 
-async def reopened_before(conn: AsyncConnection, ids: list[int], end: float) -> set[int]:
+async def reopened_before(conn: Connection, ids: list[int], end: float) -> set[int]:
     """Which of ``ids`` had been reopened (rework) before ``end``."""
     found: set[int] = set()
     for start in range(0, len(ids), 500):
@@ -69,7 +69,7 @@ async def reopened_before(conn: AsyncConnection, ids: list[int], end: float) -> 
     return found
 
 
-async def open_at(conn: AsyncConnection, moment: float) -> list[Any]:
+async def open_at(conn: Connection, moment: float) -> list[Any]:
     """Tickets reported before ``moment`` and not closed by then, oldest first.
 
     Two index-friendly halves (never closed; closed only later) instead of one OR that
@@ -85,11 +85,11 @@ async def open_at(conn: AsyncConnection, moment: float) -> list[Any]:
     return sorted(rows, key=lambda row: (row.reported_at, row.id))
 
 
-async def count_tickets(conn: AsyncConnection) -> int:
+async def count_tickets(conn: Connection) -> int:
     return int((await conn.execute(select(func.count()).select_from(tickets))).scalar() or 0)
 
 
-async def export_between(conn: AsyncConnection, start: float, end: float) -> list[Any]:
+async def export_between(conn: Connection, start: float, end: float) -> list[Any]:
     """Every column of the tickets reported in [start, end), oldest first."""
     rows = await conn.execute(
         select(tickets)
@@ -102,7 +102,7 @@ async def export_between(conn: AsyncConnection, start: float, end: float) -> lis
     return list(rows)
 
 
-async def claim_digest(conn: AsyncConnection, day: str, chat_id: int, at: datetime) -> bool:
+async def claim_digest(conn: Connection, day: str, chat_id: int, at: datetime) -> bool:
     """Record that ``day``'s digest goes to ``chat_id`` now; False if it already went."""
     result = await conn.execute(
         insert(digest_log)

@@ -86,6 +86,7 @@ report_drafts = Table(
         sqlite_where=text("stage IN ('location', 'category', 'details')"),
     ),
     Index("drafts_by_expiry", "expires_at", sqlite_where=text("ended_at IS NULL")),
+    Index("drafts_by_location_message", "chat_id", "location_message_id"),
 )
 
 tickets = Table(
@@ -218,6 +219,15 @@ hinted_chats = Table(
     metadata,
     Column("chat_id", Integer, primary_key=True),
     Column("hinted_at", UtcTime, nullable=False),
+)
+
+# Updates fetched from Telegram and not yet known to be handled (see bot/inbox.py).
+inbox = Table(
+    "inbox",
+    metadata,
+    Column("update_id", Integer, primary_key=True, autoincrement=False),
+    Column("received_at", UtcTime, nullable=False),
+    Column("raw", Text, nullable=False),
 )
 
 

@@ -9,8 +9,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Float, bindparam, func, insert, select, type_coerce, update
-from sqlalchemy.ext.asyncio import AsyncConnection
 
+from storage.database import Connection
 from storage.schema import inserted_id, outbox, ticket_events, tickets
 
 
@@ -84,27 +84,39 @@ class Event:
     detail: dict[str, Any]
 
 
-async def insert_ticket(conn: AsyncConnection, **values: Any) -> int:
-    result = await conn.execute(insert(tickets).values(**values))
+# Statements built once: building one, and computing its cache key, costs more than SQLite
+# takes to run it. Values come as parameters; the SET columns of an UPDATE from their names.
+_INSERT_TICKET = insert(tickets)
+_INSERT_EVENT = insert(ticket_events)
+_TICKET_BY_ID = select(tickets).where(tickets.c.id == bindparam("ticket_id"))
+_UPDATE_TICKET = update(tickets).where(tickets.c.id == bindparam("ticket_id"))
+_UPDATE_TICKET_IF = update(tickets).where(
+    tickets.c.id == bindparam("ticket_id"),
+    tickets.c.status.in_(bindparam("statuses", expanding=True)),
+)
+
+
+async def insert_ticket(conn: Connection, **values: Any) -> int:
+    result = await conn.execute(_INSERT_TICKET, values)
     return inserted_id(result)
 
 
-async def get_ticket(conn: AsyncConnection, ticket_id: int) -> Ticket | None:
-    row = (await conn.execute(select(tickets).where(tickets.c.id == ticket_id))).first()
+async def get_ticket(conn: Connection, ticket_id: int) -> Ticket | None:
+    row = (await conn.execute(_TICKET_BY_ID, {"ticket_id": ticket_id})).first()
     return Ticket(**row._mapping) if row else None
 
 
-async def ticket_for_draft(conn: AsyncConnection, draft_id: int) -> Ticket | None:
+async def ticket_for_draft(conn: Connection, draft_id: int) -> Ticket | None:
     row = (await conn.execute(select(tickets).where(tickets.c.draft_id == draft_id))).first()
     return Ticket(**row._mapping) if row else None
 
 
-async def set_ticket(conn: AsyncConnection, ticket_id: int, **values: Any) -> None:
-    await conn.execute(update(tickets).where(tickets.c.id == ticket_id).values(**values))
+async def set_ticket(conn: Connection, ticket_id: int, **values: Any) -> None:
+    await conn.execute(_UPDATE_TICKET, {**values, "ticket_id": ticket_id})
 
 
 async def add_event(
-    conn: AsyncConnection,
+    conn: Connection,
     ticket_id: int,
     kind: str,
     at: datetime,
@@ -113,17 +125,18 @@ async def add_event(
 ) -> None:
     """Append one event to a ticket's history; events are never changed afterwards."""
     await conn.execute(
-        insert(ticket_events).values(
-            ticket_id=ticket_id,
-            kind=kind,
-            actor_id=actor_id,
-            at=at,
-            detail=json.dumps(detail, ensure_ascii=False, sort_keys=True),
-        )
+        _INSERT_EVENT,
+        {
+            "ticket_id": ticket_id,
+            "kind": kind,
+            "actor_id": actor_id,
+            "at": at,
+            "detail": json.dumps(detail, ensure_ascii=False, sort_keys=True),
+        },
     )
 
 
-async def events_of(conn: AsyncConnection, ticket_id: int) -> list[Event]:
+async def events_of(conn: Connection, ticket_id: int) -> list[Event]:
     rows = await conn.execute(
         select(ticket_events)
         .where(ticket_events.c.ticket_id == ticket_id)
@@ -143,7 +156,7 @@ async def events_of(conn: AsyncConnection, ticket_id: int) -> list[Event]:
 
 
 async def update_ticket_if(
-    conn: AsyncConnection, ticket_id: int, statuses: tuple[str, ...], **values: Any
+    conn: Connection, ticket_id: int, statuses: tuple[str, ...], **values: Any
 ) -> bool:
     """Change a ticket only while its status is one of ``statuses``; False if it moved on.
 
@@ -151,14 +164,12 @@ async def update_ticket_if(
     at once exactly one changes the row and the others see that they lost.
     """
     result = await conn.execute(
-        update(tickets)
-        .where(tickets.c.id == ticket_id, tickets.c.status.in_(statuses))
-        .values(**values)
+        _UPDATE_TICKET_IF, {**values, "ticket_id": ticket_id, "statuses": list(statuses)}
     )
     return result.rowcount == 1
 
 
-async def stamp_first(conn: AsyncConnection, ticket_id: int, column: str, at: datetime) -> None:
+async def stamp_first(conn: Connection, ticket_id: int, column: str, at: datetime) -> None:
     """Set a ``first_*`` time once; later rounds (after a rework) leave it alone."""
     target = tickets.c[column]
     await conn.execute(
@@ -166,14 +177,14 @@ async def stamp_first(conn: AsyncConnection, ticket_id: int, column: str, at: da
     )
 
 
-async def tickets_where(conn: AsyncConnection, *conditions: Any, limit: int = 50) -> list[Ticket]:
+async def tickets_where(conn: Connection, *conditions: Any, limit: int = 50) -> list[Ticket]:
     rows = await conn.execute(
         select(tickets).where(*conditions).order_by(tickets.c.reported_at).limit(limit)
     )
     return [Ticket(**row._mapping) for row in rows]
 
 
-async def open_tickets_of_squad(conn: AsyncConnection, squad_id: str) -> list[Ticket]:
+async def open_tickets_of_squad(conn: Connection, squad_id: str) -> list[Ticket]:
     """The squad's tickets not yet resolved, oldest first."""
     return await tickets_where(
         conn,
@@ -182,14 +193,14 @@ async def open_tickets_of_squad(conn: AsyncConnection, squad_id: str) -> list[Ti
     )
 
 
-async def tickets_of_officer(conn: AsyncConnection, user_id: int) -> list[Ticket]:
+async def tickets_of_officer(conn: Connection, user_id: int) -> list[Ticket]:
     """The tickets an officer holds (claimed or on site), oldest first."""
     return await tickets_where(
         conn, tickets.c.claimed_by == user_id, tickets.c.status.in_(("claimed", "on_site"))
     )
 
 
-async def unconfirmed_due(conn: AsyncConnection, now: datetime) -> list[Ticket]:
+async def unconfirmed_due(conn: Connection, now: datetime) -> list[Ticket]:
     """Resolved tickets whose reporter did not answer within the confirm window."""
     return await tickets_where(
         conn, tickets.c.status == "resolved", tickets.c.confirm_deadline <= now, limit=500
@@ -197,7 +208,7 @@ async def unconfirmed_due(conn: AsyncConnection, now: datetime) -> list[Ticket]:
 
 
 async def ticket_by_message(
-    conn: AsyncConnection, chat_id: int, message_id: int, column: str
+    conn: Connection, chat_id: int, message_id: int, column: str
 ) -> Ticket | None:
     """The ticket whose ``column`` outbox item is the message ``message_id`` in ``chat_id``."""
     row = (
@@ -210,7 +221,7 @@ async def ticket_by_message(
     return Ticket(**row._mapping) if row else None
 
 
-async def escalations_due(conn: AsyncConnection, now: datetime, limit: int = 200) -> list[int]:
+async def escalations_due(conn: Connection, now: datetime, limit: int = 200) -> list[int]:
     """Tickets with an escalation step due by ``now``, soonest first."""
     rows = await conn.execute(
         select(tickets.c.id)
@@ -221,14 +232,14 @@ async def escalations_due(conn: AsyncConnection, now: datetime, limit: int = 200
     return [row.id for row in rows]
 
 
-async def next_escalation(conn: AsyncConnection) -> datetime | None:
+async def next_escalation(conn: Connection) -> datetime | None:
     """When the earliest escalation step of any ticket is due."""
     value: datetime | None = (await conn.execute(select(func.min(tickets.c.esc_due_at)))).scalar()
     return value
 
 
 async def take_escalation_step(
-    conn: AsyncConnection, ticket_id: int, stage: str, step: int
+    conn: Connection, ticket_id: int, stage: str, step: int
 ) -> bool:
     """Mark step ``step`` of ``stage`` as fired; False if it already was (fire once)."""
     result = await conn.execute(
@@ -244,7 +255,7 @@ async def take_escalation_step(
 
 
 async def escalation_columns(
-    conn: AsyncConnection, statuses: tuple[str, ...], batch: int = 5000
+    conn: Connection, statuses: tuple[str, ...], batch: int = 5000
 ) -> AsyncIterator[list[Any]]:
     """What an escalation plan needs, for every ticket in ``statuses``, in batches.
 
@@ -266,7 +277,7 @@ async def escalation_columns(
         yield list(rows)
 
 
-async def set_escalations(conn: AsyncConnection, rows: list[dict[str, Any]]) -> None:
+async def set_escalations(conn: Connection, rows: list[dict[str, Any]]) -> None:
     """Store many re-derived escalation plans in one statement."""
     if not rows:
         return
@@ -282,7 +293,7 @@ async def set_escalations(conn: AsyncConnection, rows: list[dict[str, Any]]) -> 
     )
 
 
-async def reports_since(conn: AsyncConnection, reporter_id: int, since: datetime) -> int:
+async def reports_since(conn: Connection, reporter_id: int, since: datetime) -> int:
     """How many tickets a person reported since ``since``."""
     value = (
         await conn.execute(

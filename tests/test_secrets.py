@@ -26,12 +26,12 @@ def fixture_redaction() -> Iterator[None]:
 async def test_token_is_absent_from_every_log_record(
     redaction: None, caplog: pytest.LogCaptureFixture, tmp_path: Path
 ) -> None:
-    """A whole demo run over HTTP, with httpx logging every URL at DEBUG: no token anywhere."""
+    """A whole demo run over HTTP, PTB logging its Bot API URL at DEBUG: no token anywhere."""
     caplog.set_level(logging.DEBUG)
     assert 0 == await run_demo(EXAMPLE, io.StringIO())
     text = "\n".join(r.getMessage() for r in caplog.records)
-    assert "HTTP Request" in text  # httpx did log its request URLs
-    assert "<token>" in text
+    assert "Set Bot API URL: http://127.0.0.1" in text  # the URL with the token was logged
+    assert "/bot<token>" in text
     assert DEMO_TOKEN not in text
 
 

@@ -1,0 +1,91 @@
+"""Keeps every update Telegram hands over in the inbox before python-telegram-bot confirms it.
+
+Polling: ``InboxBot.get_updates`` writes each fetched batch before returning it to the
+Updater, whose next getUpdates call is what confirms the batch to Telegram. Webhook:
+``InboxQueue.put`` writes the update before the webhook answers Telegram 200. At start-up
+``replay_inbox`` handles what was kept but not handled before the process stopped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from typing import Any
+
+from telegram import Update
+from telegram.ext import ExtBot
+
+from bot.inbox import Inbox
+from handlers.context import GridApp
+
+log = logging.getLogger(__name__)
+
+
+class InboxBot(ExtBot[Any]):
+    """An ExtBot whose getUpdates keeps the batch in the inbox before returning it."""
+
+    __slots__ = ("_inbox", "_resume_offset")
+
+    def __init__(self, inbox: Inbox, token: str, **kwargs: Any) -> None:
+        super().__init__(token, **kwargs)
+        self._inbox = inbox
+        self._resume_offset: int | None = None
+
+    def resume_from(self, offset: int) -> None:
+        """Ask the next getUpdates for ``offset`` at least (past the replayed updates)."""
+        self._resume_offset = offset
+
+    async def get_updates(
+        self, offset: int | None = None, *args: Any, **kwargs: Any
+    ) -> tuple[Update, ...]:
+        if self._resume_offset is not None:
+            offset = max(offset or 0, self._resume_offset)
+        updates = await super().get_updates(offset, *args, **kwargs)
+        self._resume_offset = None
+        return updates
+
+    async def _post(self, endpoint: str, *args: Any, **kwargs: Any) -> Any:
+        result = await super()._post(endpoint, *args, **kwargs)
+        if endpoint == "getUpdates" and isinstance(result, list):
+            # Kept as Telegram sent them, before PTB parses them: serialising the parsed
+            # Update objects again cost more than handling them. Also for the Updater's last
+            # call at shut-down, whose updates it drops unconfirmed: they are handled at the
+            # next start, and resume_from skips Telegram's second copy.
+            await self._inbox.receive(
+                [(raw["update_id"], json.dumps(raw, ensure_ascii=False)) for raw in result]
+            )
+        return result
+
+
+class InboxQueue(asyncio.Queue[object]):
+    """The update queue for webhook mode: an update is kept before Telegram gets its 200."""
+
+    def __init__(self, inbox: Inbox) -> None:
+        super().__init__()
+        self.inbox = inbox
+
+    async def put(self, item: object) -> None:
+        if isinstance(item, Update):
+            await self.inbox.receive([(item.update_id, item.to_json())])
+        await super().put(item)
+
+
+async def replay_inbox(app: GridApp, inbox: Inbox) -> int:
+    """Handle the updates kept but not handled before the last stop, oldest first.
+
+    Runs before polling starts; returns how many were replayed.
+    """
+    kept = await inbox.unhandled()
+    for item in kept:
+        try:
+            update = Update.de_json(json.loads(item.raw), app.bot)
+        except (ValueError, TypeError, KeyError) as exc:
+            log.error("inbox: update %s cannot be read again, dropped: %s", item.update_id, exc)
+        else:
+            await app.process_update(update)
+        inbox.handled(item.update_id)
+    offset = inbox.resume_offset(kept)
+    if offset is not None and isinstance(app.bot, InboxBot):
+        app.bot.resume_from(offset)
+    return len(kept)

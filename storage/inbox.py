@@ -1,0 +1,52 @@
+"""The inbox: updates fetched from Telegram that are not yet known to be handled."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import bindparam, delete, func, select
+from sqlalchemy.dialects.sqlite import insert
+
+from storage.database import Connection
+from storage.schema import inbox
+
+# Well under SQLite's limit on bound parameters in one statement.
+DELETE_CHUNK = 500
+_FORGET = delete(inbox).where(inbox.c.update_id.in_(bindparam("ids", expanding=True)))
+
+
+@dataclass(frozen=True)
+class KeptUpdate:
+    update_id: int
+    received_at: datetime
+    raw: str
+
+
+async def keep(conn: Connection, updates: Sequence[tuple[int, str]], now: datetime) -> None:
+    """Store fetched updates (id, raw JSON); one fetched again is stored once."""
+    if not updates:
+        return
+    await conn.execute(
+        insert(inbox).on_conflict_do_nothing(),
+        [{"update_id": update_id, "received_at": now, "raw": raw} for update_id, raw in updates],
+    )
+
+
+async def forget(conn: Connection, update_ids: Collection[int]) -> None:
+    """Remove handled updates."""
+    ids = sorted(update_ids)
+    for start in range(0, len(ids), DELETE_CHUNK):
+        chunk = ids[start : start + DELETE_CHUNK]
+        await conn.execute(_FORGET, {"ids": chunk})
+
+
+async def kept(conn: Connection) -> list[KeptUpdate]:
+    """Every stored update, oldest (lowest update_id) first."""
+    rows = await conn.execute(select(inbox).order_by(inbox.c.update_id))
+    return [KeptUpdate(**row._mapping) for row in rows]
+
+
+async def count(conn: Connection) -> int:
+    return int((await conn.execute(select(func.count()).select_from(inbox))).scalar() or 0)
