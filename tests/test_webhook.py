@@ -12,14 +12,16 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import Table, func, select
 
+from bot.app import build_application
 from bot.cli import webhook_options
 from bot.config import Settings, TelegramSettings, Webhook
 from bot.standin import World
-from storage.schema import report_drafts
+from storage.schema import inbox, report_drafts
 from tests.clock import FakeClock
-from tests.harness import MARKET_GROUP, WANG, Harness, start_harness
+from tests.fakes import InProcessBotApi
+from tests.harness import MARKET_GROUP, TOKEN, WANG, Harness
 
 SECRET = "s3cret-token_from-the-environment"
 PUBLIC_URL = "https://griddesk.example.org/telegram"
@@ -39,7 +41,18 @@ async def fixture_served(
 ) -> AsyncIterator[tuple[Harness, str]]:
     hook = Webhook(listen="127.0.0.1", port=_free_port(), path="telegram")
     settings = settings.model_copy(update={"telegram": TelegramSettings(webhook=hook)})
-    harness = await start_harness(world, settings, clock)
+    app = build_application(
+        settings,
+        TOKEN,
+        clock=clock,
+        request=InProcessBotApi(world),
+        rate_limit=False,
+        run_sender=False,
+        webhook=True,  # as `griddesk run --webhook` builds it
+    )
+    await app.initialize()
+    await app.post_init(app)  # type: ignore[misc]
+    harness = Harness(world, app, clock)
     updater = harness.app.updater
     assert updater is not None
     await updater.start_webhook(**webhook_options(hook, PUBLIC_URL, SECRET))
@@ -59,9 +72,9 @@ async def _post(harness: Harness, url: str, update: dict[str, Any], **headers: s
     return response.status_code
 
 
-async def _drafts(harness: Harness) -> int:
+async def _rows(harness: Harness, table: Table) -> int:
     async with harness.services.db.transaction() as conn:
-        count = (await conn.execute(select(func.count()).select_from(report_drafts))).scalar()
+        count = (await conn.execute(select(func.count()).select_from(table))).scalar()
     return int(count or 0)
 
 
@@ -82,14 +95,15 @@ async def test_update_with_the_secret_is_handled(served: tuple[Harness, str]) ->
 
     prompt = harness.bot_last(MARKET_GROUP)
     assert update["message"]["message_id"] == prompt.reply_to
-    assert 1 == await _drafts(harness)
+    assert 1 == await _rows(harness, report_drafts)
 
 
 @pytest.mark.parametrize("headers", [{}, {HEADER: "not-the-secret"}], ids=["missing", "wrong"])
 async def test_update_without_the_secret_is_refused(
     served: tuple[Harness, str], headers: dict[str, str]
 ) -> None:
-    """A post without the secret header, or with another value, gets 403 and changes nothing."""
+    """A post without the secret header, or with another value, gets 403 and changes nothing:
+    no update kept, no draft, no Bot API request."""
     harness, url = served
     update = harness.world.user_sends(MARKET_GROUP, WANG, text="/report")
     assert update is not None
@@ -97,5 +111,9 @@ async def test_update_without_the_secret_is_refused(
 
     assert 403 == await _post(harness, url, update, **headers)
 
-    assert ([], 0) == (harness.world.calls[calls_before:], await _drafts(harness))
+    assert ([], 0, 0) == (
+        harness.world.calls[calls_before:],
+        await _rows(harness, inbox),
+        await _rows(harness, report_drafts),
+    )
     assert harness.world.last_bot_message(MARKET_GROUP) is None
