@@ -2,7 +2,7 @@
 
 The bot runs as its own process against the stand-in over HTTP; the stand-in kills it with
 SIGKILL when it receives the bot's k-th request (k from a seeded random draw), so the run
-does not depend on timing. About 20 s on the 2-core machine.
+does not depend on timing. About 10 s on the 2-core machine.
 """
 
 from __future__ import annotations
