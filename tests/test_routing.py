@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
 import pytest
+from shapely.geometry import Point, shape
 
 from bot.config import load_settings
 from bot.directory import Directory
+from bot.routing import GridIndex
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "config.yaml"
 
@@ -56,3 +59,50 @@ def test_impossible_coordinates_are_nowhere(directory: Directory, lat: float, lo
     """Out-of-range or NaN coordinates route nowhere instead of failing."""
     assert directory.place(lat, lon) is None
     assert directory.nearest(lat, lon) is None
+
+
+def test_cell_index_agrees_with_shapely_on_awkward_polygons() -> None:
+    """Concave grids, a hole, a multipolygon and an overlap: every point lands where
+    shapely's own containment test puts it (the earlier grid where two overlap)."""
+    geometries = [
+        {  # an L shape
+            "type": "Polygon",
+            "coordinates": [[[0, 0], [4, 0], [4, 1], [1, 1], [1, 4], [0, 4], [0, 0]]],
+        },
+        {  # a square with a square hole
+            "type": "Polygon",
+            "coordinates": [
+                [[2, 2], [6, 2], [6, 6], [2, 6], [2, 2]],
+                [[3, 3], [5, 3], [5, 5], [3, 5], [3, 3]],
+            ],
+        },
+        {  # two triangles, one of them inside the hole above
+            "type": "MultiPolygon",
+            "coordinates": [
+                [[[3.2, 3.2], [4.8, 3.2], [4, 4.8], [3.2, 3.2]]],
+                [[[7, 0], [9, 0], [8, 3], [7, 0]]],
+            ],
+        },
+        {  # overlaps the L and the holed square: they come first
+            "type": "Polygon",
+            "coordinates": [[[0.5, 0.5], [2.5, 0.5], [2.5, 2.5], [0.5, 2.5], [0.5, 0.5]]],
+        },
+        {  # a wide grid over the triangle and the square's edge, whole cells inside it
+            "type": "Polygon",
+            "coordinates": [[[5, -1], [10, -1], [10, 7], [5, 7], [5, -1]]],
+        },
+    ]
+    index = GridIndex([(f"g{n}", g) for n, g in enumerate(geometries)])
+    shapes = [shape(g) for g in geometries]
+    rng = random.Random(7)
+    checked = 0
+    for _ in range(4000):
+        x, y = rng.uniform(-1, 10), rng.uniform(-1, 7)
+        point = Point(x, y)
+        if any(s.boundary.distance(point) < 1e-9 for s in shapes):
+            continue
+        expected = next((f"g{n}" for n, s in enumerate(shapes) if s.intersects(point)), None)
+        placed = index.locate(y, x, 0.0)
+        assert expected == (placed.grid_id if placed and placed.inside else None), (x, y)
+        checked += 1
+    assert checked > 3900
