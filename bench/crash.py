@@ -220,6 +220,12 @@ async def _drained(world: CrashWorld, database: Path) -> None:
         await asyncio.wait_for(world.activity.wait(), TIMEOUT)
 
 
+def _inbox_left(database: Path) -> int:
+    """Updates still kept after the last, orderly stop (each was handled, so: none)."""
+    with sqlite3.connect(database) as conn:
+        return int(conn.execute("SELECT count(*) FROM inbox").fetchone()[0])
+
+
 def _verdict(world: CrashWorld, database: Path, planned: int, finished: int) -> dict[str, Any]:
     receipts = {
         int(m.group(1))
@@ -244,6 +250,7 @@ def _verdict(world: CrashWorld, database: Path, planned: int, finished: int) -> 
             n for n, sends in cards.items() if not _restarted_between(sends, world.restarts)
         ),
         "outbox_pending": _pending(database),
+        "inbox_left": _inbox_left(database),
         "integrity_check": integrity_check(database),
     }
 
@@ -278,6 +285,7 @@ def passed(result: Mapping[str, Any]) -> bool:
         and not result["tickets_without_card"]
         and not result["cards_twice_unexplained"]
         and result["outbox_pending"] == 0
+        and result["inbox_left"] == 0
         and result["integrity_check"] == "ok"
     )
 

@@ -13,17 +13,19 @@ from bench.crash import passed, run
 
 
 async def test_killed_bot_loses_no_acknowledged_report() -> None:
-    """Killed four times mid-report: every acknowledged report has its ticket and card, and a
-    card appears twice only when sent again by a later process than the one that sent it."""
+    """Killed four times mid-report: every acknowledged report has its ticket and card, a
+    card appears twice only when sent again by a later process than the one that sent it,
+    and after the last, orderly stop no fetched update is left unhandled in the inbox."""
     result = await asyncio.wait_for(run(kills=4, owners=2, reports=3, seed=3), 300)
 
     assert 4 == result["kills"]
     assert result["kills_after_apply"] >= 1  # some kills came after Telegram applied the call
-    assert ([], [], [], 0, "ok") == (
+    assert ([], [], [], 0, 0, "ok") == (
         result["acknowledged_without_ticket"],
         result["tickets_without_card"],
         result["cards_twice_unexplained"],
         result["outbox_pending"],
+        result["inbox_left"],
         result["integrity_check"],
     )
     assert 6 == result["reports_finished"]
