@@ -238,8 +238,13 @@ def print_transcripts(world: World, settings: Settings, out: TextIO) -> None:
             print(line, file=out)
 
 
-async def run_demo(config: Path = Path("config.yaml"), out: TextIO = sys.stdout) -> int:
-    """Run the scripted demo; return the exit status."""
+async def run_demo(
+    config: Path = Path("config.yaml"), out: TextIO = sys.stdout, workdir: Path | None = None
+) -> int:
+    """Run the scripted demo; return the exit status.
+
+    The demo's database lives in a temporary folder, or in ``workdir`` (kept) when given.
+    """
     from bot.app import build_application
     from handlers.context import SERVICES_KEY
     from storage import outbox as outbox_rows
@@ -247,7 +252,8 @@ async def run_demo(config: Path = Path("config.yaml"), out: TextIO = sys.stdout)
     base = load_settings(config)
     clock = StoryClock(base.timezone)
     world = build_world(base, clock)
-    with tempfile.TemporaryDirectory(prefix="griddesk-demo-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="griddesk-demo-") as scratch:
+        tmp = str(workdir or scratch)
         async with StandinServer(world, DEMO_TOKEN) as server:
             settings = base.model_copy(
                 update={

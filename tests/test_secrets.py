@@ -26,13 +26,17 @@ def fixture_redaction() -> Iterator[None]:
 async def test_token_is_absent_from_every_log_record(
     redaction: None, caplog: pytest.LogCaptureFixture, tmp_path: Path
 ) -> None:
-    """A whole demo run over HTTP, PTB logging its Bot API URL at DEBUG: no token anywhere."""
+    """A whole demo run over HTTP, PTB logging its Bot API URL at DEBUG: the token is in no
+    log record and nowhere in the database file."""
     caplog.set_level(logging.DEBUG)
-    assert 0 == await run_demo(EXAMPLE, io.StringIO())
+    assert 0 == await run_demo(EXAMPLE, io.StringIO(), workdir=tmp_path)
     text = "\n".join(r.getMessage() for r in caplog.records)
     assert "Set Bot API URL: http://127.0.0.1" in text  # the URL with the token was logged
     assert "/bot<token>" in text
     assert DEMO_TOKEN not in text
+    stored = b"".join(path.read_bytes() for path in tmp_path.glob("demo.db*"))
+    assert len(stored) > 100_000  # the whole demo's database, write-ahead log included
+    assert DEMO_TOKEN.encode() not in stored
 
 
 def test_token_is_redacted_from_exception_text(redaction: None) -> None:
