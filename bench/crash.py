@@ -37,13 +37,13 @@ from typing import Any
 from bench.intake import (
     FIRST_OWNER,
     GROUP,
-    POINT,
     SQUAD_CHATS,
     TIMEOUT,
     TOKEN,
     TimedWorld,
     _config,
     district_world,
+    report_up_to_details,
 )
 from bot.standin import ApiResponse, StandinServer
 from storage.database import integrity_check
@@ -110,21 +110,7 @@ class CrashWorld(TimedWorld):
 
 async def report_until_receipt(world: TimedWorld, owner: int) -> None:
     """Play one whole report and wait for its receipt (the panel edited to "已受理")."""
-    command = world.user_sends(GROUP, owner, text="/report")
-    assert command is not None
-    prompt = await asyncio.wait_for(
-        world.expect("reply", GROUP, command["message"]["message_id"]), TIMEOUT
-    )
-    location = world.user_sends(GROUP, owner, location=POINT, reply_to=int(prompt))
-    assert location is not None
-    panel = int(
-        await asyncio.wait_for(
-            world.expect("reply", GROUP, location["message"]["message_id"]), TIMEOUT
-        )
-    )
-    edited = world.expect("edit", GROUP, panel)
-    world.press_button(GROUP, panel, owner, world.message(GROUP, panel).callback_data[0])
-    await asyncio.wait_for(edited, TIMEOUT)
+    panel = await report_up_to_details(world, owner)
     receipt = world.expect("edit", GROUP, panel)
     world.press_button(GROUP, panel, owner, world.message(GROUP, panel).callback_data[0])
     await asyncio.wait_for(receipt, TIMEOUT)

@@ -89,6 +89,15 @@ def district_world(owners: int, world: TimedWorld | None = None) -> TimedWorld:
 
 async def one_report(world: TimedWorld, owner: int) -> float:
     """Play one whole report; return when its last update was handed to the bot."""
+    panel = await report_up_to_details(world, owner)
+    skip = world.message(GROUP, panel).callback_data[0]
+    last = time.perf_counter()
+    world.press_button(GROUP, panel, owner, skip)
+    return last
+
+
+async def report_up_to_details(world: TimedWorld, owner: int) -> int:
+    """/report, the location, a category; return the panel that now offers "skip"."""
     command = world.user_sends(GROUP, owner, text="/report")
     assert command is not None
     prompt = await asyncio.wait_for(
@@ -104,10 +113,7 @@ async def one_report(world: TimedWorld, owner: int) -> float:
     edited = world.expect("edit", GROUP, panel)
     world.press_button(GROUP, panel, owner, world.message(GROUP, panel).callback_data[0])
     await asyncio.wait_for(edited, TIMEOUT)
-    skip = world.message(GROUP, panel).callback_data[0]
-    last = time.perf_counter()
-    world.press_button(GROUP, panel, owner, skip)
-    return last
+    return panel
 
 
 def _config(tmp: str, base_url: str) -> Path:
