@@ -10,7 +10,6 @@ from typing import Any
 from telegram import (
     Bot,
     InlineKeyboardMarkup,
-    Message,
     ReplyParameters,
 )
 from telegram.constants import ParseMode
@@ -71,7 +70,7 @@ class TelegramTransport:
         self, item: OutboxItem, reply_to_message_id: int | None, target_message_id: int | None
     ) -> Delivery:
         try:
-            result = await self._call(item, reply_to_message_id, target_message_id)
+            message_id = await self._call(item, reply_to_message_id, target_message_id)
         except RetryAfter as exc:
             return RetryLater("flood control", _seconds(exc))
         except BadRequest as exc:
@@ -87,21 +86,16 @@ class TelegramTransport:
             return RetryLater(exc.message or type(exc).__name__)
         except TelegramError as exc:
             return Rejected(exc.message)
-        if isinstance(result, Message):
-            return Delivered(result.message_id)
-        if isinstance(result, int) and not isinstance(result, bool):
-            return Delivered(result)
-        return Delivered(target_message_id)
+        return Delivered(target_message_id if message_id is None else message_id)
 
-    async def _call(
-        self, item: OutboxItem, reply_to: int | None, target: int | None
-    ) -> Message | bool | int:
+    async def _call(self, item: OutboxItem, reply_to: int | None, target: int | None) -> int | None:
+        """Send ``item``; the id of the message it created, or None (an edit, a delete)."""
         payload = item.payload
         markup = reply_markup(payload.get("markup"))
         chat_id = item.chat_id
         match item.kind:
             case "photo":
-                return await self.bot.send_photo(
+                photo = await self.bot.send_photo(
                     chat_id,
                     payload.get("photo") or Path(payload["photo_path"]).read_bytes(),
                     caption=payload["caption"],
@@ -109,8 +103,9 @@ class TelegramTransport:
                     reply_markup=_typed(markup),
                     reply_parameters=_reply(reply_to),
                 )
+                return photo.message_id
             case "document":
-                return await self.bot.send_document(
+                document = await self.bot.send_document(
                     chat_id,
                     Path(payload["document_path"]).read_bytes(),
                     filename=payload["filename"],
@@ -118,11 +113,10 @@ class TelegramTransport:
                     parse_mode=ParseMode.HTML,
                     reply_parameters=_reply(reply_to),
                 )
+                return document.message_id
         method, params = _plain_call(item, markup, reply_to, target)
         result = await self.bot._post(method, params)
-        if isinstance(result, dict):
-            return int(result["message_id"])
-        return bool(result)
+        return int(result["message_id"]) if isinstance(result, dict) else None
 
 
 def _plain_call(
