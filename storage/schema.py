@@ -149,6 +149,9 @@ tickets = Table(
     Column("first_on_site_at", UtcTime),
     Column("first_resolved_at", UtcTime),
     Index("tickets_by_squad_status", "squad_id", "status"),
+    Index("tickets_by_status", "status", "reported_at"),
+    Index("tickets_by_card", "card_outbox_id"),
+    Index("tickets_by_resolve_prompt", "resolve_prompt_outbox_id"),
     Index("tickets_by_reported_at", "reported_at"),
     Index("tickets_by_claimer", "claimed_by", "status"),
     Index("tickets_by_closed_at", "closed_at"),
@@ -195,6 +198,8 @@ outbox = Table(
     Column("last_error", Text),
     Index("outbox_due", "next_attempt_at", sqlite_where=text("status = 'pending'")),
     Index("outbox_by_target", "target_outbox_id"),
+    Index("outbox_by_status", "status", "id"),
+    Index("outbox_by_message", "chat_id", "message_id"),
 )
 
 duty_states = Table(

@@ -76,3 +76,41 @@ async def test_backup_copies_a_live_database(tmp_path: Path) -> None:
     assert "ok" == integrity_check(copy)
     with pytest.raises(FileExistsError):
         backup(tmp_path / "live.db", copy)
+
+
+async def test_frequent_queries_read_no_whole_table(tmp_path: Path) -> None:
+    """The outbox's due items and next wake-up, the tickets awaiting confirmation and the
+    ticket of a card are found through indexes: both tables only grow, and these run all
+    day (the outbox on every update) on the event loop's thread."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import event
+
+    from storage import outbox as outbox_rows
+    from storage import tickets as ticket_rows
+
+    db = Database(tmp_path / "plans.db")
+    await db.open()
+    statements: list[tuple[str, object]] = []
+
+    def keep(_conn: object, _cursor: object, sql: str, params: object, *_: object) -> None:
+        statements.append((sql, params))
+
+    now = datetime(2026, 11, 23, tzinfo=UTC)
+    assert db._engine is not None
+    event.listen(db._engine, "before_cursor_execute", keep)
+    async with db.transaction() as conn:
+        await outbox_rows.due_items(conn, now, 500)
+        await outbox_rows.next_due(conn)
+        await ticket_rows.unconfirmed_due(conn, now)
+        await ticket_rows.ticket_by_message(conn, -100, 7, "card_outbox_id")
+        await ticket_rows.ticket_by_message(conn, -100, 7, "resolve_prompt_outbox_id")
+    await db.close()
+    plans = []
+    with sqlite3.connect(tmp_path / "plans.db") as conn:
+        for sql, params in statements:
+            if sql.lstrip().upper().startswith("SELECT"):
+                rows = conn.execute(f"EXPLAIN QUERY PLAN {sql}", params).fetchall()  # type: ignore[arg-type]
+                plans += [row[3] for row in rows]
+    assert len(plans) >= 6
+    assert [] == [plan for plan in plans if plan.startswith("SCAN")]
