@@ -197,9 +197,7 @@ class Intake:
             await self._place(conn, draft, message_id, spot)
         self.outbox.wake()
 
-    async def _place(
-        self, conn: Connection, draft: Draft, message_id: int, spot: Spot
-    ) -> None:
+    async def _place(self, conn: Connection, draft: Draft, message_id: int, spot: Spot) -> None:
         locale = draft.user_locale
         placement = self.directory.place(spot.latitude, spot.longitude) if spot.valid else None
         if placement is None:

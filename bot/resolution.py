@@ -37,9 +37,7 @@ class Resolution(Desk):
             return Answer(t(locale, "workflow.only_claimer"), True)
         return None
 
-    async def _load_held(
-        self, conn: Connection, ticket_id: int, person: Person
-    ) -> Ticket | Answer:
+    async def _load_held(self, conn: Connection, ticket_id: int, person: Person) -> Ticket | Answer:
         """The ticket the presser holds, or the refusal."""
         ticket = await ticket_rows.get_ticket(conn, ticket_id)
         return self._holder_check(ticket, person) or ticket or Answer("")

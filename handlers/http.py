@@ -113,7 +113,6 @@ class AiohttpRequest(BaseRequest):
             text = _BOT_PATH.sub("/bot<token>/", str(exc))
             raise NetworkError(f"aiohttp.{type(exc).__name__}: {text}") from exc
 
-
     def _proxy_for(self, url: str) -> str | None:
         """Like httpx's default: the proxy HTTPS_PROXY / HTTP_PROXY names, unless NO_PROXY
         exempts the host."""

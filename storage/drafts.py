@@ -97,9 +97,7 @@ async def location_used(conn: Connection, chat_id: int, message_id: int) -> bool
     return row.first() is not None
 
 
-async def advance_draft(
-    conn: Connection, draft_id: int, from_stage: str, **values: Any
-) -> bool:
+async def advance_draft(conn: Connection, draft_id: int, from_stage: str, **values: Any) -> bool:
     """Update a draft only if it is still at ``from_stage``; False if it moved on."""
     result = await conn.execute(
         _ADVANCE_DRAFT, {**values, "draft_id": draft_id, "from_stage": from_stage}

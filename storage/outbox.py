@@ -145,8 +145,7 @@ async def due_items(conn: Connection, now: datetime, limit: int) -> list[OutboxI
     so a chat never sees its messages out of order.
     """
     waiting: dict[int, int] = {
-        row[0]: row[1]
-        for row in await conn.execute(_WAITING_CHATS, {"now": now})
+        row[0]: row[1] for row in await conn.execute(_WAITING_CHATS, {"now": now})
     }
     rows = await conn.execute(_DUE, {"now": now, "limit": limit})
     return [
@@ -171,17 +170,13 @@ async def items_by_id(conn: Connection, ids: set[int]) -> dict[int, OutboxItem]:
     return {row.id: _item(row) for row in rows}
 
 
-async def mark_sent(
-    conn: Connection, item_id: int, at: datetime, message_id: int | None
-) -> None:
+async def mark_sent(conn: Connection, item_id: int, at: datetime, message_id: int | None) -> None:
     await conn.execute(
         _MARK, {"item_id": item_id, "status": SENT, "sent_at": at, "message_id": message_id}
     )
 
 
-async def mark_retry(
-    conn: Connection, item_id: int, next_attempt_at: datetime, error: str
-) -> None:
+async def mark_retry(conn: Connection, item_id: int, next_attempt_at: datetime, error: str) -> None:
     await conn.execute(
         _MARK, {"item_id": item_id, "next_attempt_at": next_attempt_at, "last_error": error}
     )

@@ -238,9 +238,7 @@ async def next_escalation(conn: Connection) -> datetime | None:
     return value
 
 
-async def take_escalation_step(
-    conn: Connection, ticket_id: int, stage: str, step: int
-) -> bool:
+async def take_escalation_step(conn: Connection, ticket_id: int, stage: str, step: int) -> bool:
     """Mark step ``step`` of ``stage`` as fired; False if it already was (fire once)."""
     result = await conn.execute(
         update(tickets)
