@@ -149,7 +149,6 @@ tickets = Table(
     Column("first_on_site_at", UtcTime),
     Column("first_resolved_at", UtcTime),
     Index("tickets_by_squad_status", "squad_id", "status"),
-    Index("tickets_by_status", "status", "reported_at"),
     Index("tickets_by_card", "card_outbox_id"),
     Index("tickets_by_resolve_prompt", "resolve_prompt_outbox_id"),
     Index("tickets_by_reported_at", "reported_at"),

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Float, bindparam, func, insert, select, type_coerce, update
+from sqlalchemy import Float, bindparam, func, insert, literal, select, type_coerce, update
 
 from storage.database import Connection
 from storage.schema import inserted_id, outbox, ticket_events, tickets
@@ -90,6 +90,16 @@ _INSERT_TICKET = insert(tickets)
 _INSERT_EVENT = insert(ticket_events)
 _TICKET_BY_ID = select(tickets).where(tickets.c.id == bindparam("ticket_id"))
 _UPDATE_TICKET = update(tickets).where(tickets.c.id == bindparam("ticket_id"))
+# The status inline, not bound: only then can SQLite use the partial index for it.
+_UNCONFIRMED_DUE = (
+    select(tickets)
+    .where(
+        tickets.c.status == literal("resolved", literal_execute=True),
+        tickets.c.confirm_deadline <= bindparam("now"),
+    )
+    .order_by(tickets.c.confirm_deadline)
+    .limit(500)
+)
 _UPDATE_TICKET_IF = update(tickets).where(
     tickets.c.id == bindparam("ticket_id"),
     tickets.c.status.in_(bindparam("statuses", expanding=True)),
@@ -201,10 +211,10 @@ async def tickets_of_officer(conn: Connection, user_id: int) -> list[Ticket]:
 
 
 async def unconfirmed_due(conn: Connection, now: datetime) -> list[Ticket]:
-    """Resolved tickets whose reporter did not answer within the confirm window."""
-    return await tickets_where(
-        conn, tickets.c.status == "resolved", tickets.c.confirm_deadline <= now, limit=500
-    )
+    """Resolved tickets whose reporter did not answer within the confirm window, the
+    longest waiting first."""
+    rows = await conn.execute(_UNCONFIRMED_DUE, {"now": now})
+    return [Ticket(**row._mapping) for row in rows]
 
 
 async def ticket_by_message(

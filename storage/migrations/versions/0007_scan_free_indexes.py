@@ -1,8 +1,8 @@
 """Indexes for queries that read whole tables as they grew.
 
 The outbox keeps every message sent, so finding the pending ones in id order, and a message
-by its chat and id, must not read it all; likewise the resolved tickets awaiting
-confirmation in report order, and the ticket of a card or resolution prompt.
+by its chat and id, must not read it all; nor must finding the ticket of a card or of a
+resolution prompt read every ticket.
 
 Revision ID: 0007
 Revises: 0006
@@ -20,7 +20,6 @@ depends_on = None
 INDEXES = (
     ("outbox_by_status", "outbox", ["status", "id"]),
     ("outbox_by_message", "outbox", ["chat_id", "message_id"]),
-    ("tickets_by_status", "tickets", ["status", "reported_at"]),
     ("tickets_by_card", "tickets", ["card_outbox_id"]),
     ("tickets_by_resolve_prompt", "tickets", ["resolve_prompt_outbox_id"]),
 )
