@@ -1,7 +1,7 @@
 """Keeps every update Telegram hands over in the inbox before python-telegram-bot confirms it.
 
-Polling: ``InboxBot.get_updates`` writes each fetched batch before returning it to the
-Updater, whose next getUpdates call is what confirms the batch to Telegram. Webhook:
+Polling: ``InboxBot`` writes each fetched batch, as Telegram sent it, before handing it to
+the Updater, whose next getUpdates call is what confirms the batch to Telegram. Webhook:
 ``InboxQueue.put`` writes the update before the webhook answers Telegram 200. At start-up
 ``replay_inbox`` handles what was kept but not handled before the process stopped.
 """
@@ -23,7 +23,8 @@ log = logging.getLogger(__name__)
 
 
 class InboxBot(ExtBot[Any]):
-    """An ExtBot whose getUpdates keeps the batch in the inbox before returning it."""
+    """An ExtBot whose getUpdates keeps the batch in the inbox before returning it, and can
+    be told to resume past the updates replayed at start."""
 
     __slots__ = ("_inbox", "_resume_offset")
 

@@ -19,7 +19,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from sqlalchemy.pool import AsyncAdaptedQueuePool, StaticPool
 
 MIGRATIONS = Path(__file__).parent / "migrations"
-STREAM_BATCH = 5000
 AnyResult: TypeAlias = CursorResult[*tuple[Any, ...]]
 AnyRow: TypeAlias = Row[*tuple[Any, ...]]
 
@@ -84,22 +83,12 @@ class Connection:
     async def execute(self, statement: Executable, parameters: Any = None) -> AnyResult:
         raise NotImplementedError
 
-    async def stream(self, statement: Executable) -> Partitions:
+    def stream(self, statement: Executable, batch: int) -> AsyncIterator[Sequence[AnyRow]]:
+        """The query's rows in batches of ``batch``, without holding them all at once."""
         raise NotImplementedError
 
     def begin_nested(self) -> AbstractAsyncContextManager[None]:
         raise NotImplementedError
-
-
-class Partitions:
-    """Rows of a streamed query, handed out in batches."""
-
-    def __init__(self, batches: AsyncIterator[Sequence[AnyRow]]) -> None:
-        self._batches = batches
-
-    def partitions(self, size: int) -> AsyncIterator[Sequence[AnyRow]]:
-        del size  # the batch size was fixed when the query was streamed
-        return self._batches
 
 
 class LoopConnection(Connection):
@@ -116,14 +105,10 @@ class LoopConnection(Connection):
     async def execute(self, statement: Executable, parameters: Any = None) -> AnyResult:
         return self._connection.execute(statement, parameters)
 
-    async def stream(self, statement: Executable) -> Partitions:
+    async def stream(self, statement: Executable, batch: int) -> AsyncIterator[Sequence[AnyRow]]:
         result = self._connection.execute(statement)
-
-        async def batches() -> AsyncIterator[Sequence[AnyRow]]:
-            while rows := result.fetchmany(STREAM_BATCH):
-                yield rows
-
-        return Partitions(batches())
+        while rows := result.fetchmany(batch):
+            yield rows
 
     @asynccontextmanager
     async def begin_nested(self) -> AsyncIterator[None]:
@@ -141,9 +126,10 @@ class SnapshotConnection(Connection):
     async def execute(self, statement: Executable, parameters: Any = None) -> AnyResult:
         return await self._connection.execute(statement, parameters)
 
-    async def stream(self, statement: Executable) -> Partitions:
+    async def stream(self, statement: Executable, batch: int) -> AsyncIterator[Sequence[AnyRow]]:
         result = await self._connection.stream(statement)
-        return Partitions(result.partitions(STREAM_BATCH))
+        async for rows in result.partitions(batch):
+            yield rows
 
     def begin_nested(self) -> AbstractAsyncContextManager[None]:
         raise TypeError("a snapshot is read-only")

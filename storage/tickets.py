@@ -270,18 +270,16 @@ async def escalation_columns(
     Times come as raw unix seconds: re-deriving 100,000 timers at start-up should not build
     200,000 datetime objects.
     """
-    result = await conn.stream(
-        select(
-            tickets.c.id,
-            tickets.c.status,
-            tickets.c.category,
-            type_coerce(tickets.c.dispatched_at, Float).label("dispatched_at"),
-            tickets.c.esc_stage,
-            tickets.c.esc_step,
-            type_coerce(tickets.c.esc_due_at, Float).label("esc_due_at"),
-        ).where(tickets.c.status.in_(statuses))
-    )
-    async for rows in result.partitions(batch):
+    query = select(
+        tickets.c.id,
+        tickets.c.status,
+        tickets.c.category,
+        type_coerce(tickets.c.dispatched_at, Float).label("dispatched_at"),
+        tickets.c.esc_stage,
+        tickets.c.esc_step,
+        type_coerce(tickets.c.esc_due_at, Float).label("esc_due_at"),
+    ).where(tickets.c.status.in_(statuses))
+    async for rows in conn.stream(query, batch):
         yield list(rows)
 
 

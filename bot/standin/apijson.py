@@ -75,11 +75,6 @@ class ApiJsonSchema:
     methods: dict[str, dict[str, Field]]
     types: dict[str, ObjectType]
 
-    @property
-    def fields(self) -> dict[str, frozenset[str]]:
-        """Each method's field names."""
-        return {name: frozenset(fields) for name, fields in self.methods.items()}
-
     def check(self, method: str, params: Mapping[str, Any]) -> None:
         """Raise ApiError unless Telegram would accept ``params`` (normalised) for ``method``."""
         if method not in self.methods:
