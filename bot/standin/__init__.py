@@ -1,7 +1,8 @@
 """A local stand-in for the Telegram Bot API, with simulated people ("the world").
 
 Used by the offline demo over real HTTP (``StandinServer``) and by tests in-process
-(``World.call``).  Nothing here depends on the bot framework.
+(``World.call``).  Nothing here depends on the bot framework.  Telegram's flood limits
+(``FloodLimits``) is there to be turned on.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from bot.standin.apijson import DEFAULT_API_JSON
 from bot.standin.errors import ApiError, SimulationError
 from bot.standin.faults import Fault, FaultHook, FaultPlan, FaultRule
 from bot.standin.html import FormattedText, HtmlParseError, parse_html
+from bot.standin.limits import FloodLimits
 from bot.standin.model import (
     ApiResponse,
     Call,
@@ -38,6 +40,7 @@ __all__ = [
     "FaultHook",
     "FaultPlan",
     "FaultRule",
+    "FloodLimits",
     "FormattedText",
     "HtmlParseError",
     "ManualClock",

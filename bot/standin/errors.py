@@ -48,5 +48,12 @@ def conflict(detail: str) -> ApiError:
     return ApiError(409, f"Conflict: {detail}")
 
 
+def too_many_requests(retry_after: int) -> ApiError:
+    """Return the 429 of Telegram's flood control, with ``parameters.retry_after``."""
+    return ApiError(
+        429, f"Too Many Requests: retry after {retry_after}", {"retry_after": retry_after}
+    )
+
+
 class SimulationError(Exception):
     """A test or demo asked the world to do something that cannot happen in Telegram."""

@@ -10,8 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from bot.standin.apijson import DEFAULT_API_JSON, ApiJsonSchema, load_api_json
-from bot.standin.errors import SimulationError, bad_request, conflict
+from bot.standin.errors import ApiError, SimulationError, bad_request, conflict
 from bot.standin.faults import FaultHook
+from bot.standin.limits import FloodLimits
 from bot.standin.model import (
     Call,
     CallbackQueryRecord,
@@ -56,6 +57,7 @@ class WorldState:
     ``clock`` returns unix seconds and stamps every message; ``api_json`` names an optional
     published API description checked in addition to the built-in table (skipped when the
     file does not exist, or when None); ``privacy_mode`` is the default for new groups.
+    ``limits`` turns on Telegram's flood limits (off when None, the default).
     """
 
     def __init__(
@@ -68,6 +70,7 @@ class WorldState:
         api_json: Path | None = DEFAULT_API_JSON,
         first_update_id: int = 1,
         privacy_mode: bool = True,
+        limits: FloodLimits | None = None,
     ) -> None:
         self.bot = User(bot_id, bot_name, username=bot_username, is_bot=True)
         self.clock = clock
@@ -85,6 +88,7 @@ class WorldState:
         self.calls: list[Call] = []
         self.faults: FaultHook | None = None
         self.api_schema: ApiJsonSchema | None = load_api_json(api_json)
+        self.limits = limits
         self._waiters: list[asyncio.Future[None]] = []
         self._poll: asyncio.Future[None] | None = None
         self._serial = 0
@@ -124,6 +128,18 @@ class WorldState:
         if found is None:
             raise bad_request("chat not found")
         return found
+
+    def addressed_chat(self, chat_id: Any) -> Chat | None:
+        """The known chat a request's ``chat_id`` names, as sent or normalised, if any."""
+        if isinstance(chat_id, str) and chat_id.startswith("@"):
+            try:
+                return self.find_chat(chat_id)
+            except ApiError:
+                return None
+        try:
+            return self.chats.get(int(chat_id))
+        except (TypeError, ValueError):
+            return None
 
     def store(self, chat: Chat, sender_id: int, **fields: Any) -> ChatMessage:
         """Append a new message to ``chat`` with the next id and the current date."""

@@ -7,10 +7,11 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from bot.standin import methods, methods_bot, methods_chat
-from bot.standin.errors import ApiError, SimulationError, not_found
+from bot.standin.errors import ApiError, SimulationError, not_found, too_many_requests
 from bot.standin.faults import Fault
+from bot.standin.limits import counts_against_limits
 from bot.standin.membership import Membership
-from bot.standin.model import ApiResponse, Call, ChatMessage
+from bot.standin.model import ApiResponse, Call, Chat, ChatMessage
 from bot.standin.schema import normalize, resolve_method
 from bot.standin.transcript import render_transcript
 
@@ -50,7 +51,9 @@ class World(Membership):
     """A local stand-in for Telegram: answers Bot API calls and simulates people.
 
     Every call is recorded in ``calls``; set ``faults`` to a callable
-    ``(method, raw_params) -> Fault | None`` (e.g. a FaultPlan) to make calls fail.
+    ``(method, raw_params) -> Fault | None`` (e.g. a FaultPlan) to make calls fail, and
+    ``limits`` to a ``FloodLimits`` to answer 429 when the bot sends faster than Telegram
+    allows (the refused request is not carried out).
     """
 
     async def call(self, method: str, params: Mapping[str, Any] | None = None) -> ApiResponse:
@@ -61,6 +64,9 @@ class World(Membership):
         the connection without answering.
         """
         raw = dict(params or {})
+        return await self._respond(method, raw)
+
+    async def _respond(self, method: str, raw: dict[str, Any]) -> ApiResponse:
         name = resolve_method(method)
         fault = self.faults(name or method, raw) if self.faults is not None else None
         if fault is not None and not fault.after_apply:
@@ -89,6 +95,7 @@ class World(Membership):
             params, ignored = normalize(name, raw)
             if self.api_schema is not None:
                 self.api_schema.check(name, params)
+            limited = self._within_limits(name, params)
             result = HANDLERS[name](self, params)
             if inspect.isawaitable(result):
                 result = await result
@@ -105,8 +112,22 @@ class World(Membership):
                 )
             )
             return ApiResponse(error.error_code, error.payload())
+        if limited is not None and self.limits is not None:
+            self.limits.spend(limited.id, private=limited.is_private, now=self.clock())
         self.calls.append(Call(name, params, True, result, fault=fault, ignored=ignored))
         return ApiResponse(200, {"ok": True, "result": result})
+
+    def _within_limits(self, name: str, params: dict[str, Any]) -> Chat | None:
+        """The chat whose budget the request spends; 429 when the bot's or its own is out."""
+        if self.limits is None or not counts_against_limits(name):
+            return None
+        chat = self.addressed_chat(params.get("chat_id"))
+        if chat is None:
+            return None  # answered by the method itself (chat not found)
+        wait = self.limits.retry_after(chat.id, private=chat.is_private, now=self.clock())
+        if wait is not None:
+            raise too_many_requests(wait)
+        return chat
 
     def calls_to(self, method: str) -> list[Call]:
         """Recorded calls of one method, oldest first."""
