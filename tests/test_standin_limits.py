@@ -1,15 +1,19 @@
-"""The stand-in's model of Telegram's flood limits."""
+"""The stand-in's model of Telegram's flood limits, and answers held for one chat."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+from collections.abc import AsyncIterator
 from typing import Any
 
+import httpx
 import pytest
 from telegram import Bot
 from telegram.error import RetryAfter
+from telegram.request import HTTPXRequest
 
-from bot.standin import ApiResponse, FloodLimits, ManualClock, World
+from bot.standin import ApiResponse, FloodLimits, ManualClock, StandinServer, World
 from tests.fakes import InProcessBotApi
 
 TOKEN = "7000000001:standin-test-token"
@@ -174,3 +178,63 @@ async def test_ptb_sees_a_flood_limit_as_retry_after(
         with pytest.raises(RetryAfter) as raised:
             await bot.send_message(GROUP, "x")
     assert dt.timedelta(seconds=22) == raised.value.retry_after
+
+
+# --- held answers -------------------------------------------------------------------------
+
+
+async def test_held_chat_answer_waits_while_another_chat_is_answered(world: World) -> None:
+    """A held chat's message exists at once, its answer waits; other chats are answered."""
+    hold = world.hold(GROUP)
+    held = asyncio.create_task(send(world, GROUP, "slow answer"))
+    await asyncio.wait_for(hold.until_held(), timeout=10)
+    quiet = await send(world, QUIET_GROUP, "quick")
+    assert (200, False) == (quiet.status, held.done())
+    assert "slow answer" == world.sent_to(GROUP)[-1].text
+    hold.release()
+    assert 200 == (await held).status
+
+
+async def test_released_hold_answers_at_once_again(world: World) -> None:
+    """After release, later requests to the chat are not held."""
+    hold = world.hold(GROUP, seconds=3600)
+    held = asyncio.create_task(send(world, GROUP))
+    await asyncio.wait_for(hold.until_held(), timeout=10)
+    hold.release()
+    await held
+    assert (200, 1) == ((await send(world, GROUP)).status, hold.held)
+
+
+@pytest.fixture(name="server")
+async def fixture_server(world: World) -> AsyncIterator[StandinServer]:
+    async with StandinServer(world, TOKEN) as server:
+        yield server
+
+
+async def test_held_chat_over_http_does_not_delay_another_chat(
+    world: World, server: StandinServer
+) -> None:
+    """Over HTTP, a PTB bot gets a quiet chat's answer while a held chat's answer waits."""
+    hold = world.hold(GROUP)
+    request = HTTPXRequest(connection_pool_size=4, httpx_kwargs={"trust_env": False})
+    async with Bot(TOKEN, base_url=server.base_url, request=request) as bot:
+        held = asyncio.create_task(bot.send_message(GROUP, "slow answer"))
+        await asyncio.wait_for(hold.until_held(), timeout=10)
+        quiet = await asyncio.wait_for(bot.send_message(QUIET_GROUP, "quick"), timeout=10)
+        assert ("quick", False) == (quiet.text, held.done())
+        assert "slow answer" == world.sent_to(GROUP)[-1].text
+        hold.release()
+        assert "slow answer" == (await asyncio.wait_for(held, timeout=10)).text
+
+
+async def test_flood_limit_over_http_is_a_429_with_retry_after(
+    world: World, clock: ManualClock, server: StandinServer
+) -> None:
+    """Over HTTP the refusal is status 429 with Telegram's body."""
+    await fill_group_minute(world, clock)
+    async with httpx.AsyncClient(trust_env=False) as client:
+        answer = await client.post(
+            f"{server.base_url}{TOKEN}/sendMessage", json={"chat_id": GROUP, "text": "x"}
+        )
+    assert (429, too_many(22)) == (answer.status_code, answer.json())
+    assert 20 == len(world.sent_to(GROUP))

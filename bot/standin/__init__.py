@@ -2,7 +2,7 @@
 
 Used by the offline demo over real HTTP (``StandinServer``) and by tests in-process
 (``World.call``).  Nothing here depends on the bot framework.  Telegram's flood limits
-(``FloodLimits``) is there to be turned on.
+(``FloodLimits``) and slow answers (``World.hold``) are there to be turned on.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 from bot.standin.apijson import DEFAULT_API_JSON
 from bot.standin.errors import ApiError, SimulationError
 from bot.standin.faults import Fault, FaultHook, FaultPlan, FaultRule
+from bot.standin.holds import Hold
 from bot.standin.html import FormattedText, HtmlParseError, parse_html
 from bot.standin.limits import FloodLimits
 from bot.standin.model import (
@@ -42,6 +43,7 @@ __all__ = [
     "FaultRule",
     "FloodLimits",
     "FormattedText",
+    "Hold",
     "HtmlParseError",
     "ManualClock",
     "SimulationError",

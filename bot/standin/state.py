@@ -12,6 +12,7 @@ from typing import Any
 from bot.standin.apijson import DEFAULT_API_JSON, ApiJsonSchema, load_api_json
 from bot.standin.errors import ApiError, SimulationError, bad_request, conflict
 from bot.standin.faults import FaultHook
+from bot.standin.holds import Hold
 from bot.standin.limits import FloodLimits
 from bot.standin.model import (
     Call,
@@ -89,6 +90,7 @@ class WorldState:
         self.faults: FaultHook | None = None
         self.api_schema: ApiJsonSchema | None = load_api_json(api_json)
         self.limits = limits
+        self.holds: dict[int, Hold] = {}
         self._waiters: list[asyncio.Future[None]] = []
         self._poll: asyncio.Future[None] | None = None
         self._serial = 0

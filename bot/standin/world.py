@@ -9,6 +9,7 @@ from typing import Any
 from bot.standin import methods, methods_bot, methods_chat
 from bot.standin.errors import ApiError, SimulationError, not_found, too_many_requests
 from bot.standin.faults import Fault
+from bot.standin.holds import Hold
 from bot.standin.limits import counts_against_limits
 from bot.standin.membership import Membership
 from bot.standin.model import ApiResponse, Call, Chat, ChatMessage
@@ -61,10 +62,26 @@ class World(Membership):
 
         ``params`` may hold strings as sent over HTTP or Python objects as PTB builds them.
         Always returns a response (errors included); ``dropped`` asks the transport to close
-        the connection without answering.
+        the connection without answering. The answer to a request for a held chat waits as
+        the hold says (see ``hold``), after the request was carried out.
         """
         raw = dict(params or {})
-        return await self._respond(method, raw)
+        response = await self._respond(method, raw)
+        chat = self.addressed_chat(raw.get("chat_id"))
+        hold = self.holds.get(chat.id) if chat is not None else None
+        if hold is not None and not hold.released:
+            await hold.delay()
+        return response
+
+    def hold(self, chat_id: int, seconds: float | None = None) -> Hold:
+        """Hold the answers to requests for one chat until released (or each ``seconds``).
+
+        Requests naming the chat (``chat_id``) are carried out at once; only their answers
+        wait. Other chats are answered as usual. Returns the hold, to ``release()`` it.
+        """
+        hold = Hold(self.chat(chat_id).id, seconds)
+        self.holds[hold.chat_id] = hold
+        return hold
 
     async def _respond(self, method: str, raw: dict[str, Any]) -> ApiResponse:
         name = resolve_method(method)
