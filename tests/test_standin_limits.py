@@ -238,3 +238,15 @@ async def test_flood_limit_over_http_is_a_429_with_retry_after(
         )
     assert (429, too_many(22)) == (answer.status_code, answer.json())
     assert 20 == len(world.sent_to(GROUP))
+
+
+async def test_server_reports_the_429s_it_answered(
+    world: World, clock: ManualClock, server: StandinServer
+) -> None:
+    """GET /standin/limits counts the refusals, in total and per chat."""
+    await fill_group_minute(world, clock)
+    await send(world, GROUP)
+    await send(world, GROUP)
+    async with httpx.AsyncClient(trust_env=False) as client:
+        stats = (await client.get(f"http://{server.host}:{server.port}/standin/limits")).json()
+    assert {"ok": True, "result": {"rejected_total": 2, "rejected": {str(GROUP): 2}}} == stats

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from collections import Counter, deque
 from dataclasses import dataclass, field
+from typing import Any
 
 
 def counts_against_limits(method: str) -> bool:
@@ -112,9 +113,17 @@ class FloodLimits:
         if wait <= 0:
             return None
         self.rejected[chat_id] += 1
-        return max(1, math.ceil(wait))
+        # A hair's tolerance, so float arithmetic never turns 2 s into "retry after 3".
+        return max(1, math.ceil(wait - 1e-9))
 
     def spend(self, chat_id: int, *, private: bool, now: float) -> None:
         """Count one message to this chat against the bot's and the chat's budgets."""
         for budget in self._budgets(chat_id, private):
             budget.spend(now)
+
+    def stats(self) -> dict[str, Any]:
+        """The 429s answered, in total and per chat id, as JSON-ready data."""
+        return {
+            "rejected_total": self.rejected.total(),
+            "rejected": {str(chat_id): count for chat_id, count in self.rejected.items()},
+        }

@@ -22,6 +22,7 @@ from bot.standin.wire import (
 from bot.standin.world import World
 
 _ROUTE_RE = re.compile(r"/bot([^/]+)/([^/]+)")
+STATS_PATH = "/standin/limits"
 _LOG = logging.getLogger(__name__)
 
 
@@ -30,6 +31,8 @@ class StandinServer:
 
     Use as ``async with StandinServer(world, token) as server:`` and point the client's
     ``base_url`` at ``server.base_url``.  A wrong token is answered with 401 Unauthorized.
+    ``GET /standin/limits`` answers the flood-limit refusals so far (see ``FloodLimits.stats``),
+    for a benchmark that runs the stand-in in another process.
     """
 
     def __init__(self, world: World, token: str, *, host: str = "127.0.0.1", port: int = 0):
@@ -117,6 +120,10 @@ class StandinServer:
 
     async def _respond(self, request: HttpRequest) -> ApiResponse:
         url = urlsplit(request.target)
+        if url.path == STATS_PATH:
+            limits = self.world.limits
+            stats = limits.stats() if limits is not None else {"rejected_total": 0, "rejected": {}}
+            return ApiResponse(200, {"ok": True, "result": stats})
         route = _ROUTE_RE.fullmatch(unquote(url.path))
         if route is None:
             return ApiResponse(404, ApiError(404, "Not Found").payload())
