@@ -94,6 +94,22 @@ async def test_group_message_goes_through_once_the_clock_passes_retry_after(
     assert "at last" == world.sent_to(GROUP)[-1].text
 
 
+async def test_lenient_group_reading_refills_one_message_every_three_seconds(
+    clock: ManualClock,
+) -> None:
+    """With group_refills a spent group gets one message back every 3 s, not after 60 s."""
+    world = World(clock=clock, api_json=None, limits=FloodLimits(group_refills=True))
+    world.add_chat(GROUP, "supergroup", "Grid 7")
+    burst = {(await send(world, GROUP)).status for _ in range(20)}
+    refused = await send(world, GROUP)
+    clock.advance(3)
+    assert ({200}, too_many(3), [200, 429]) == (
+        burst,
+        refused.payload,
+        [(await send(world, GROUP)).status for _ in range(2)],
+    )
+
+
 async def test_edits_spend_the_group_budget_and_are_not_applied_when_refused(
     world: World, clock: ManualClock
 ) -> None:

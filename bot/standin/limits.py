@@ -78,6 +78,9 @@ class FloodLimits:
     """The bot's budgets, per bot and per chat, and the 429s answered so far.
 
     The figures default to Telegram's; ``rejected`` counts the 429 answers per chat id.
+    ``group_refills`` swaps the group window for the lenient reading: a bucket of
+    ``per_group`` tokens refilled evenly (twenty at once, then one every 3 s), which is how
+    PTB's AIORateLimiter paces a group; Telegram does not say which of the two it applies.
     """
 
     per_bot: int = 30
@@ -86,6 +89,7 @@ class FloodLimits:
     per_group_period: float = 60.0
     private_rate: float = 1.0
     private_burst: int = 3
+    group_refills: bool = False
     rejected: Counter[int] = field(default_factory=Counter)
     _bot: SlidingWindow | None = None
     _chats: dict[int, Budget] = field(default_factory=dict)
@@ -95,11 +99,12 @@ class FloodLimits:
             self._bot = SlidingWindow(self.per_bot, self.per_bot_period)
         chat = self._chats.get(chat_id)
         if chat is None:
-            chat = (
-                TokenBucket(self.private_burst, self.private_rate)
-                if private
-                else SlidingWindow(self.per_group, self.per_group_period)
-            )
+            if private:
+                chat = TokenBucket(self.private_burst, self.private_rate)
+            elif self.group_refills:
+                chat = TokenBucket(self.per_group, self.per_group / self.per_group_period)
+            else:
+                chat = SlidingWindow(self.per_group, self.per_group_period)
             self._chats[chat_id] = chat
         return self._bot, chat
 
