@@ -55,14 +55,17 @@ def build_application(
     ``webhook=True`` keeps updates in the inbox as the webhook receives them (polling keeps
     each fetched batch).
     """
-    services = Services.create(settings, clock, base=config_dir)
+    limited = rate_limit and settings.telegram.rate_limiter
+    services = Services.create(
+        settings, clock, base=config_dir, paced=limited and settings.telegram.pacing == "outbox"
+    )
     # Built here rather than by the builder: the inbox needs our own ExtBot subclass.
     bot_options: dict[str, Any] = {
         # The builder's default pool sizes: many concurrent sends, one long poll.
         "request": request or AiohttpRequest(connection_pool_size=256),
         "get_updates_request": updates_request or AiohttpRequest(connection_pool_size=1),
     }
-    if rate_limit and settings.telegram.rate_limiter:
+    if limited and settings.telegram.pacing == "ptb":
         # Retries stay with the outbox (persistent), so the limiter itself never retries.
         bot_options["rate_limiter"] = AIORateLimiter(max_retries=0)
     if settings.telegram.base_url:

@@ -348,6 +348,9 @@ class TelegramSettings(Strict):
     base_url: str | None = None
     # Off only against a self-hosted Bot API stand-in (benchmarks); Telegram enforces limits.
     rate_limiter: bool = True
+    # Who keeps within the limits: the outbox's per-chat lanes (the default), or PTB's
+    # AIORateLimiter, kept so that the benchmark can compare the two in one run.
+    pacing: Literal["outbox", "ptb"] = "outbox"
     base_file_url: str | None = None
     webhook: Webhook = Webhook()
 

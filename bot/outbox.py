@@ -11,19 +11,23 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections import defaultdict
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from bot.clock import Clock
 from bot.config import Outbox as OutboxSettings
 from bot.notices import Notice
+from bot.pacing import Pacer, Priority, budget_of, priority_of
 from storage import outbox as rows
 from storage.database import Database
 from storage.outbox import OutboxItem
 
 log = logging.getLogger(__name__)
+
+LANE_BATCH = 20
+IDLE_RECHECK = timedelta(seconds=1)
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,14 @@ class TargetGone:
 Delivery = Delivered | RetryLater | Rejected | TargetGone
 
 
+def _waits_for(item: OutboxItem, referenced: dict[int, OutboxItem]) -> bool:
+    """A reply waits for the message it answers, an edit for the message it changes."""
+    for ref in (item.reply_to_outbox_id, item.target_outbox_id):
+        if ref and (other := referenced.get(ref)) is not None and other.status == rows.PENDING:
+            return True
+    return False
+
+
 class Transport(Protocol):
     async def deliver(
         self, item: OutboxItem, reply_to_message_id: int | None, target_message_id: int | None
@@ -61,19 +73,55 @@ class Transport(Protocol):
 
 
 class Outbox:
-    """Writes notices (inside the caller's transaction) and sends them afterwards."""
+    """Writes notices (inside the caller's transaction) and sends them afterwards.
 
-    def __init__(self, db: Database, clock: Clock, settings: OutboxSettings) -> None:
+    Each chat is a lane of its own: a task that sends that chat's items one at a time, most
+    urgent first, and waits alone when its chat is out of budget, waiting out a
+    ``retry_after`` or waiting on a slow answer. A dispatcher opens a lane for every chat
+    with something due. The database is the truth: a lane keeps nothing that a restart
+    would need.
+    """
+
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock,
+        settings: OutboxSettings,
+        *,
+        pacer: Pacer | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
         self.db = db
         self.clock = clock
         self.settings = settings
+        self.pacer = pacer
         self.transport: Transport | None = None
+        self._sleep = sleep
         self._wake = asyncio.Event()
-        self._lock = asyncio.Lock()
         self._task: asyncio.Task[None] | None = None
+        self._lanes: dict[int, asyncio.Task[int]] = {}
+        self._idle_until: dict[int, datetime] = {}
+        self._inflight: set[int] = set()
 
     async def put(self, conn: object, notice: Notice) -> int:
-        """Write ``notice`` in the open transaction ``conn``; return its outbox id."""
+        """Write ``notice`` in the open transaction ``conn``; return its outbox id.
+
+        An edit of a message that is still waiting to be sent is folded into it: the chat
+        gets the message as it reads now, one request instead of two.
+        """
+        target = notice.target_outbox_id
+        if (
+            target is not None
+            and notice.kind in ("edit_text", "edit_caption")
+            and target not in self._inflight
+            and await rows.fold_edit(
+                conn,  # type: ignore[arg-type]
+                target,
+                notice.payload["text"],
+                notice.payload.get("markup"),
+            )
+        ):
+            return target
         return await rows.enqueue(
             conn,  # type: ignore[arg-type]
             chat_id=notice.chat_id,
@@ -84,7 +132,8 @@ class Outbox:
             ticket_id=notice.ticket_id,
             reply_to_outbox_id=notice.reply_to_outbox_id,
             reply_to_message_id=notice.reply_to_message_id,
-            target_outbox_id=notice.target_outbox_id,
+            target_outbox_id=target,
+            priority=int(priority_of(notice.purpose)),
         )
 
     async def send(self, notice: Notice) -> int:
@@ -103,63 +152,114 @@ class Outbox:
             self._task = asyncio.create_task(self._run(), name="griddesk-outbox")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
+        tasks = [*self._lanes.values(), *([self._task] if self._task else [])]
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+                await task
+        self._task = None
+        self._lanes.clear()
 
     async def _run(self) -> None:
         while True:
-            progress = 0
-            try:
-                progress = await self.flush()
-                async with self.db.transaction() as conn:
-                    due = await rows.next_due(conn)
-            except Exception:
-                log.exception("outbox round failed; trying again shortly")
-                due = None
             wait = 30.0
-            if due is not None:
-                wait = min(wait, max(0.0, (due - self.clock.now()).total_seconds()))
-            if not progress:
-                # Items can be due yet waiting for a message in another chat: poll gently.
-                wait = max(wait, 1.0)
+            try:
+                now = self.clock.now()
+                async with self.db.transaction() as conn:
+                    chats = await rows.due_chats(conn, now)
+                    retry = await rows.next_retry(conn, now)
+                for chat_id in chats:
+                    idle = self._idle_until.get(chat_id)
+                    if idle is not None and idle > now:
+                        # Its due items wait for something outside the chat: look again soon.
+                        wait = min(wait, (idle - now).total_seconds())
+                        continue
+                    self._lane(chat_id)
+                if retry is not None:
+                    wait = min(wait, max(0.0, (retry - now).total_seconds()))
+            except Exception:
+                log.exception("outbox dispatch failed; trying again shortly")
+                wait = 1.0
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=wait)
             self._wake.clear()
 
-    async def flush(self, limit: int = 500) -> int:
-        """Deliver every item due now; return how many were delivered or given up."""
+    def _lane(self, chat_id: int) -> asyncio.Task[int]:
+        """The chat's running lane, or a new one."""
+        task = self._lanes.get(chat_id)
+        if task is None or task.done():
+            task = asyncio.create_task(self._drain(chat_id), name=f"griddesk-lane-{chat_id}")
+            self._lanes[chat_id] = task
+            task.add_done_callback(lambda done: self._lane_ended(chat_id, done))
+        return task
+
+    def _lane_ended(self, chat_id: int, task: asyncio.Task[int]) -> None:
+        if self._lanes.get(chat_id) is task:
+            del self._lanes[chat_id]
+        if not task.cancelled() and task.exception() is not None:
+            log.error("outbox lane %s failed", chat_id, exc_info=task.exception())
+        # Something may have been committed for this chat while the lane was finishing.
+        self._wake.set()
+
+    async def flush(self) -> int:
+        """Deliver every item due now, every chat side by side; return how many were
+        delivered or given up."""
         if self.transport is None:
             raise RuntimeError("the outbox has no transport yet")
-        async with self._lock:
+        async with self.db.transaction() as conn:
+            chats = await rows.due_chats(conn, self.clock.now())
+        done = await asyncio.gather(*(self._lane(chat_id) for chat_id in chats))
+        return sum(done)
+
+    async def _drain(self, chat_id: int) -> int:
+        """Send one chat's due items until none is left; return how many were settled.
+
+        The chat's items are read again after every request, so what someone is waiting
+        for overtakes a queue of reminders that was read earlier.
+        """
+        if self.transport is None:
+            raise RuntimeError("the outbox has no transport yet")
+        done = 0
+        while True:
+            now = self.clock.now()
             async with self.db.transaction() as conn:
-                due = await rows.due_items(conn, self.clock.now(), limit)
+                due, _ = await rows.due_in_chat(conn, chat_id, now, LANE_BATCH)
                 refs = {i.reply_to_outbox_id for i in due if i.reply_to_outbox_id}
                 refs |= {i.target_outbox_id for i in due if i.target_outbox_id}
                 referenced = await rows.items_by_id(conn, {r for r in refs if r})
-            by_chat: dict[int, list[OutboxItem]] = defaultdict(list)
-            for item in due:
-                by_chat[item.chat_id].append(item)
-            # Chats are independent, so they go out side by side; within a chat, in order.
-            done = await asyncio.gather(
-                *(self._deliver_chat(items, referenced) for items in by_chat.values())
-            )
-            return sum(done)
-
-    async def _deliver_chat(
-        self, items: list[OutboxItem], referenced: dict[int, OutboxItem]
-    ) -> int:
-        done = 0
-        for item in items:
+                if self.pacer is not None and not self.pacer.knows(chat_id):
+                    since = now - budget_of(chat_id).window
+                    self.pacer.seed(chat_id, await rows.sent_since(conn, chat_id, since))
+            item = next((i for i in due if not _waits_for(i, referenced)), None)
+            if item is None:
+                if due:
+                    self._idle_until[chat_id] = now + IDLE_RECHECK
+                return done
+            self._idle_until.pop(chat_id, None)
+            if self.pacer is not None:
+                if item.priority >= Priority.OPTIONAL and await self._under_pressure(chat_id):
+                    async with self.db.transaction() as conn:
+                        await rows.mark_skipped(conn, item.id, "skipped: the chat was busy")
+                    done += 1
+                    continue
+                delay = self.pacer.wait(chat_id)
+                if delay > 0:
+                    await self._sleep(delay)
+                    continue
+                self.pacer.spend(chat_id)
             outcome = await self._deliver_one(item, referenced)
             if outcome is None:
-                break
+                return done  # waits for a retry: the whole chat waits with it
             done += 1
-            if isinstance(outcome, OutboxItem):
-                referenced[item.id] = outcome
-        return done
+
+    async def _under_pressure(self, chat_id: int) -> bool:
+        """Whether the chat's budget is better kept for messages people need."""
+        assert self.pacer is not None
+        if self.pacer.used(chat_id) >= 0.5:
+            return True
+        async with self.db.transaction() as conn:
+            return await rows.pending_in_chat(conn, chat_id) > 2
 
     async def _deliver_one(
         self, item: OutboxItem, referenced: dict[int, OutboxItem]
@@ -169,27 +269,27 @@ class Outbox:
         reply_to = item.reply_to_message_id
         if item.reply_to_outbox_id:
             parent = referenced.get(item.reply_to_outbox_id)
-            if parent is not None and parent.status == rows.PENDING:
-                return None
             reply_to = parent.message_id if parent and parent.status == rows.SENT else None
         target_id: int | None = None
         target: OutboxItem | None = None
         if item.target_outbox_id:
             target = referenced.get(item.target_outbox_id)
-            if target is not None and target.status == rows.PENDING:
-                return None
             if target is None or target.message_id is None:
                 await self._record(item, Rejected("the message to edit was never sent"))
                 return True
             target_id = target.message_id
+        self._inflight.add(item.id)
         try:
-            delivery = await self.transport.deliver(item, reply_to, target_id)
-        except Exception as exc:  # a transport bug must not stop the other chats
-            log.exception("delivering outbox item %s failed", item.id)
-            delivery = RetryLater(type(exc).__name__)
-        if isinstance(delivery, TargetGone) and target is not None:
-            delivery = await self._repost(item, target)
-        return await self._record(item, delivery)
+            try:
+                delivery = await self.transport.deliver(item, reply_to, target_id)
+            except Exception as exc:  # a transport bug must not stop the other chats
+                log.exception("delivering outbox item %s failed", item.id)
+                delivery = RetryLater(type(exc).__name__)
+            if isinstance(delivery, TargetGone) and target is not None:
+                delivery = await self._repost(item, target)
+            return await self._record(item, delivery)
+        finally:
+            self._inflight.discard(item.id)
 
     async def _repost(self, edit: OutboxItem, target: OutboxItem) -> Delivery:
         """Send the edited content as a new message when the original is gone."""

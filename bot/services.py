@@ -15,6 +15,7 @@ from bot.i18n import t
 from bot.inbox import Inbox
 from bot.intake import Intake
 from bot.outbox import Outbox
+from bot.pacing import Pacer
 from bot.reports import Reports
 from bot.resolution import Resolution
 from bot.ticket_ops import Alarm
@@ -43,16 +44,22 @@ class Services:
 
     @classmethod
     def create(
-        cls, settings: Settings, clock: Clock | None = None, base: Path | None = None
+        cls,
+        settings: Settings,
+        clock: Clock | None = None,
+        base: Path | None = None,
+        *,
+        paced: bool = False,
     ) -> Services:
-        """Wire the services; nothing is opened yet. ``base`` anchors a relative db path."""
+        """Wire the services; nothing is opened yet. ``base`` anchors a relative db path;
+        ``paced`` makes the outbox keep each chat within Telegram's limits."""
         clock = clock or SystemClock()
         directory = Directory(settings)
         path = Path(settings.database.path)
         if base is not None and not path.is_absolute():
             path = base / path
         db = Database(path)
-        outbox = Outbox(db, clock, settings.outbox)
+        outbox = Outbox(db, clock, settings.outbox, pacer=Pacer(clock) if paced else None)
         intake = Intake(db, directory, outbox, clock)
         alarm = Alarm()
         desk = (db, directory, outbox, clock, alarm)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, text, update
 
 from storage.database import Connection
 from storage.schema import inserted_id, outbox
@@ -33,6 +33,7 @@ class OutboxItem:
     sent_at: datetime | None
     message_id: int | None
     last_error: str | None
+    priority: int = 1
 
 
 # Built once (see storage/tickets.py): every message the bot sends passes through these.
@@ -50,16 +51,38 @@ _SUPERSEDE = (
     .where(outbox.c.target_outbox_id == bindparam("target"), outbox.c.status == PENDING)
     .values(status=SUPERSEDED)
 )
-_WAITING_CHATS = (
-    select(outbox.c.chat_id, func.min(outbox.c.id))
-    .where(outbox.c.status == PENDING, outbox.c.next_attempt_at > bindparam("now"))
-    .group_by(outbox.c.chat_id)
-)
-_DUE = (
+# The status inline, not bound: only then can SQLite use the partial index for it.
+_PENDING_INLINE = text("outbox.status = 'pending'")
+_DUE_IN_CHAT = (
     select(outbox)
-    .where(outbox.c.status == PENDING, outbox.c.next_attempt_at <= bindparam("now"))
-    .order_by(outbox.c.id)
+    .where(
+        outbox.c.chat_id == bindparam("chat"),
+        _PENDING_INLINE,
+        outbox.c.next_attempt_at <= bindparam("now"),
+    )
+    .order_by(outbox.c.priority, outbox.c.id)
     .limit(bindparam("limit"))
+)
+_CHAT_WAITS_UNTIL = select(func.min(outbox.c.next_attempt_at)).where(
+    outbox.c.chat_id == bindparam("chat"),
+    _PENDING_INLINE,
+    outbox.c.next_attempt_at > bindparam("now"),
+)
+_DUE_CHATS = (
+    select(outbox.c.chat_id)
+    .where(_PENDING_INLINE, outbox.c.next_attempt_at <= bindparam("now"))
+    .distinct()
+)
+_PENDING_IN_CHAT = select(func.count()).where(
+    outbox.c.chat_id == bindparam("chat"), _PENDING_INLINE
+)
+_SENT_SINCE = select(outbox.c.sent_at).where(
+    outbox.c.chat_id == bindparam("chat"), outbox.c.sent_at > bindparam("since")
+)
+_FOLD = (
+    update(outbox)
+    .where(outbox.c.id == bindparam("target"), outbox.c.status == PENDING)
+    .values(payload=bindparam("new_payload"))
 )
 _BY_IDS = select(outbox).where(outbox.c.id.in_(bindparam("ids", expanding=True)))
 _UPDATE = update(outbox).where(outbox.c.id == bindparam("item_id"))
@@ -84,6 +107,7 @@ async def enqueue(
     reply_to_outbox_id: int | None = None,
     reply_to_message_id: int | None = None,
     target_outbox_id: int | None = None,
+    priority: int = 1,
 ) -> int:
     """Write one message to send; an edit replaces any older unsent edit of its target.
 
@@ -106,6 +130,7 @@ async def enqueue(
             "reply_to_outbox_id": reply_to_outbox_id,
             "reply_to_message_id": reply_to_message_id,
             "target_outbox_id": target_outbox_id,
+            "priority": priority,
             "status": PENDING,
             "attempts": 0,
             "next_attempt_at": now,
@@ -133,31 +158,78 @@ async def _latest_content(
     return row.id, _content(json.loads(row.payload))
 
 
+async def fold_edit(conn: Connection, target_outbox_id: int, text_: str, markup: Any) -> bool:
+    """Put an edit's content into its target while the target is still unsent.
+
+    The chat then gets one request (the message as it should read now) instead of two.
+    Returns False when the target is no longer pending (sent, failed, given up).
+    """
+    row = (await conn.execute(_BY_IDS, {"ids": [target_outbox_id]})).first()
+    if row is None or row.status != PENDING or row.kind not in ("text", "photo"):
+        return False
+    payload = json.loads(row.payload)
+    payload["caption" if row.kind == "photo" else "text"] = text_
+    payload["markup"] = markup
+    await conn.execute(_SUPERSEDE, {"target": target_outbox_id})
+    result = await conn.execute(
+        _FOLD,
+        {
+            "target": target_outbox_id,
+            "new_payload": json.dumps(payload, ensure_ascii=False, sort_keys=True),
+        },
+    )
+    return bool(result.rowcount)
+
+
+async def due_in_chat(
+    conn: Connection, chat_id: int, now: datetime, limit: int
+) -> tuple[list[OutboxItem], datetime | None]:
+    """One chat's items due now, most urgent first (then in the order written), and when
+    the chat may send again if one of its items waits for a retry.
+
+    While any item of a chat waits (Telegram's ``retry_after`` is for the whole chat, and a
+    chat must not see its messages out of order), nothing of that chat is due.
+    """
+    waits: datetime | None = (
+        await conn.execute(_CHAT_WAITS_UNTIL, {"chat": chat_id, "now": now})
+    ).scalar()
+    if waits is not None:
+        return [], waits
+    rows = await conn.execute(_DUE_IN_CHAT, {"chat": chat_id, "now": now, "limit": limit})
+    return [_item(row) for row in rows], None
+
+
+async def due_chats(conn: Connection, now: datetime) -> list[int]:
+    """The chats with at least one item due now."""
+    return [row[0] for row in await conn.execute(_DUE_CHATS, {"now": now})]
+
+
+async def pending_in_chat(conn: Connection, chat_id: int) -> int:
+    return int((await conn.execute(_PENDING_IN_CHAT, {"chat": chat_id})).scalar() or 0)
+
+
+async def sent_since(conn: Connection, chat_id: int, since: datetime) -> list[datetime]:
+    """When this chat's messages were sent after ``since``: its recent use of its budget."""
+    rows = await conn.execute(_SENT_SINCE, {"chat": chat_id, "since": since})
+    return sorted(row[0] for row in rows)
+
+
+async def mark_skipped(conn: Connection, item_id: int, reason: str) -> None:
+    await conn.execute(_UPDATE, {"item_id": item_id, "status": SUPERSEDED, "last_error": reason})
+
+
 async def get_item(conn: Connection, item_id: int) -> OutboxItem | None:
     row = (await conn.execute(select(outbox).where(outbox.c.id == item_id))).first()
     return _item(row) if row else None
 
 
-async def due_items(conn: Connection, now: datetime, limit: int) -> list[OutboxItem]:
-    """Pending items whose time has come, in the order they were written.
-
-    A chat whose oldest pending item waits for a retry keeps its later items waiting too,
-    so a chat never sees its messages out of order.
-    """
-    waiting: dict[int, int] = {
-        row[0]: row[1] for row in await conn.execute(_WAITING_CHATS, {"now": now})
-    }
-    rows = await conn.execute(_DUE, {"now": now, "limit": limit})
-    return [
-        _item(row) for row in rows if row.chat_id not in waiting or row.id < waiting[row.chat_id]
-    ]
-
-
-async def next_due(conn: Connection) -> datetime | None:
-    """When the earliest pending item is due, or None when nothing waits."""
+async def next_retry(conn: Connection, now: datetime) -> datetime | None:
+    """When the earliest item that waits for a retry is due, or None."""
     value: datetime | None = (
         await conn.execute(
-            select(func.min(outbox.c.next_attempt_at)).where(outbox.c.status == PENDING)
+            select(func.min(outbox.c.next_attempt_at)).where(
+                _PENDING_INLINE, outbox.c.next_attempt_at > now
+            )
         )
     ).scalar()
     return value

@@ -195,10 +195,19 @@ outbox = Table(
     Column("sent_at", UtcTime),
     Column("message_id", Integer),
     Column("last_error", Text),
+    Column("priority", Integer, nullable=False, server_default="1"),
     Index("outbox_due", "next_attempt_at", sqlite_where=text("status = 'pending'")),
     Index("outbox_by_target", "target_outbox_id"),
     Index("outbox_by_status", "status", "id"),
     Index("outbox_by_message", "chat_id", "message_id"),
+    Index(
+        "outbox_pending_by_chat",
+        "chat_id",
+        "priority",
+        "id",
+        sqlite_where=text("status = 'pending'"),
+    ),
+    Index("outbox_sent_by_chat", "chat_id", "sent_at"),
 )
 
 duty_states = Table(

@@ -79,7 +79,8 @@ async def test_backup_copies_a_live_database(tmp_path: Path) -> None:
 
 
 async def test_frequent_queries_read_no_whole_table(tmp_path: Path) -> None:
-    """The outbox's due items and next wake-up, the tickets awaiting confirmation and the
+    """The outbox's chats with items due, a chat's due items, its recent sends, the next
+    retry, the tickets awaiting confirmation and the
     ticket of a card are found through indexes: both tables only grow, and these run all
     day (the outbox on every update) on the event loop's thread."""
     from datetime import UTC, datetime
@@ -100,8 +101,11 @@ async def test_frequent_queries_read_no_whole_table(tmp_path: Path) -> None:
     assert db._engine is not None
     event.listen(db._engine, "before_cursor_execute", keep)
     async with db.transaction() as conn:
-        await outbox_rows.due_items(conn, now, 500)
-        await outbox_rows.next_due(conn)
+        await outbox_rows.due_chats(conn, now)
+        await outbox_rows.next_retry(conn, now)
+        await outbox_rows.due_in_chat(conn, -100, now, 20)
+        await outbox_rows.pending_in_chat(conn, -100)
+        await outbox_rows.sent_since(conn, -100, now)
         await ticket_rows.unconfirmed_due(conn, now)
         await ticket_rows.ticket_by_message(conn, -100, 7, "card_outbox_id")
         await ticket_rows.ticket_by_message(conn, -100, 7, "resolve_prompt_outbox_id")
@@ -112,5 +116,5 @@ async def test_frequent_queries_read_no_whole_table(tmp_path: Path) -> None:
             if sql.lstrip().upper().startswith("SELECT"):
                 rows = conn.execute(f"EXPLAIN QUERY PLAN {sql}", params).fetchall()  # type: ignore[arg-type]
                 plans += [row[3] for row in rows]
-    assert len(plans) >= 6
+    assert len(plans) >= 9
     assert [] == [plan for plan in plans if plan.startswith("SCAN")]
