@@ -1,10 +1,11 @@
 """CPU per Bot API request through a proxy: GridDesk's aiohttp client against PTB's httpx.
 
-    python -m bench.proxy [--requests N]
+    python -m bench.proxy [--requests N] [--rounds R]
 
 The stand-in and a forwarding HTTP proxy and a SOCKS5 proxy (both on loopback, written here
 and used by tests/test_proxy.py too) run in a child process, so the CPU this process spends
-is the client's alone: ``N`` sequential sendMessage calls, directly and through each proxy.
+is the client's alone: ``N`` sequential sendMessage calls, directly and through each proxy,
+in ``R`` interleaved rounds.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import contextlib
 import json
 import os
 import platform
+import statistics
 import subprocess
 import sys
 import time
@@ -247,8 +249,9 @@ async def _per_request(
         return cpu * 1000 / count, (time.perf_counter() - started) * 1000 / count
 
 
-async def measure(count: int) -> dict[str, Any]:
-    """Run the child, then each client directly and through each proxy."""
+async def measure(count: int, rounds: int) -> dict[str, Any]:
+    """Run the child, then each client directly and through each proxy, ``rounds`` times in
+    turn (the machine is shared: interleaving gives each the same noise); the medians."""
     child = subprocess.Popen(
         [sys.executable, "-m", "bench.proxy", "--serve"], stdout=subprocess.PIPE, text=True
     )
@@ -261,16 +264,27 @@ async def measure(count: int) -> dict[str, Any]:
             "http proxy": f"http://127.0.0.1:{ports['http']}",
             "socks5 proxy": f"socks5h://127.0.0.1:{ports['socks']}",
         }
-        results: dict[str, Any] = {"machine": _machine(), "requests": count}
-        for route, proxy in routes.items():
-            for client in ("aiohttp", "httpx"):
-                name = f"{client}, {route}"
-                try:
-                    cpu, wall = await _per_request(client, proxy, base_url, count)
-                except ImportError as exc:  # httpx without its socks extra (socksio)
-                    results[name] = f"not measured: {exc}"
-                    continue
-                results[name] = {"cpu_ms": round(cpu, 3), "wall_ms": round(wall, 3)}
+        samples: dict[str, list[tuple[float, float]]] = {}
+        results: dict[str, Any] = {"machine": _machine(), "requests": count, "rounds": rounds}
+        for _ in range(rounds):
+            for route, proxy in routes.items():
+                for client in ("aiohttp", "httpx"):
+                    name = f"{client}, {route}"
+                    try:
+                        sample = await _per_request(client, proxy, base_url, count)
+                    except ImportError as exc:  # httpx without its socks extra (socksio)
+                        results[name] = f"not measured: {exc}"
+                        continue
+                    samples.setdefault(name, []).append(sample)
+        for name, taken in samples.items():
+            results[name] = {
+                "cpu_ms": round(statistics.median(cpu for cpu, _ in taken), 3),
+                "cpu_ms_range": [
+                    round(min(c for c, _ in taken), 3),
+                    round(max(c for c, _ in taken), 3),
+                ],
+                "wall_ms": round(statistics.median(wall for _, wall in taken), 3),
+            }
         return results
     finally:
         child.kill()
@@ -289,14 +303,19 @@ def _machine() -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--requests", type=int, default=2000)
+    parser.add_argument("--requests", type=int, default=1000, help="per round")
+    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     options = parser.parse_args()
     if options.serve:
         with contextlib.suppress(KeyboardInterrupt):
             asyncio.run(_serve_for_bench())
         return
-    print(json.dumps(asyncio.run(measure(options.requests)), indent=2, ensure_ascii=False))
+    print(
+        json.dumps(
+            asyncio.run(measure(options.requests, options.rounds)), indent=2, ensure_ascii=False
+        )
+    )
 
 
 if __name__ == "__main__":
