@@ -158,7 +158,13 @@ class AiohttpRequest(BaseRequest):
                 key[1], proxies
             )
             self._proxies[key] = None if exempt else proxies.get(key[0])
-        return self._proxies[key]
+        proxy = self._proxies[key]
+        if proxy is not None and urlsplit(proxy).scheme in SOCKS_SCHEMES:
+            # aiohttp would speak HTTP to it; the connector that speaks SOCKS is per session.
+            raise NetworkError(
+                f"{key[0].upper()}_PROXY names a SOCKS proxy: set telegram.proxy instead"
+            )
+        return proxy
 
 
 def _as_socks5(url: str) -> str:

@@ -122,6 +122,19 @@ async def test_without_the_key_the_environment_still_names_the_proxy(
     assert {"getMe", "sendMessage", "getUpdates"} == methods(proxy.seen)
 
 
+async def test_a_socks_proxy_in_the_environment_points_to_the_key(
+    settings: Settings, server: StandinServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """HTTP_PROXY naming a SOCKS proxy is refused with a pointer to telegram.proxy, rather
+    than spoken to in HTTP."""
+    async with SocksProxy() as proxy:
+        for name in PROXY_VARIABLES:
+            monkeypatch.setenv(name, proxy.url("socks5"))
+        with pytest.raises(NetworkError, match="HTTP_PROXY names a SOCKS proxy: set telegram"):
+            await talk(with_proxy(settings, server.base_url, None))
+    assert [] == proxy.targets
+
+
 @pytest.mark.parametrize("kind", ["http", "socks5"])
 async def test_credentials_are_used_and_never_logged(
     settings: Settings,
