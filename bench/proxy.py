@@ -27,6 +27,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from telegram import Bot
+from telegram.request import BaseRequest, HTTPXRequest
+
+from handlers.http import AiohttpRequest
+
 TOKEN = "7000000002:proxy-bench-token"
 CHAT = -1_001_000_000_002
 Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
@@ -225,20 +230,40 @@ async def _serve_for_bench() -> None:
         await asyncio.Event().wait()
 
 
+class _Replay(BaseRequest):
+    """No client: each endpoint's first answer, replayed (what PTB costs on its own)."""
+
+    def __init__(self, inner: BaseRequest) -> None:
+        self.inner = inner
+        self.answers: dict[str, tuple[int, bytes]] = {}
+
+    @property
+    def read_timeout(self) -> float | None:
+        return self.inner.read_timeout
+
+    async def initialize(self) -> None:
+        await self.inner.initialize()
+
+    async def shutdown(self) -> None:
+        await self.inner.shutdown()
+
+    async def do_request(self, url: str, method: str, *args: Any, **kwargs: Any) -> Any:
+        if url not in self.answers:
+            self.answers[url] = await self.inner.do_request(url, method, *args, **kwargs)
+        return self.answers[url]
+
+
 async def _per_request(
     client: str, proxy: str | None, base_url: str, count: int
 ) -> tuple[float, float]:
     """Milliseconds of this process's CPU, and of wall time, per sendMessage after a warm-up."""
-    from telegram import Bot
-    from telegram.request import BaseRequest, HTTPXRequest
-
-    from handlers.http import AiohttpRequest
-
-    request: BaseRequest = (
-        AiohttpRequest(proxy=proxy, trust_env=False)
-        if client == "aiohttp"
-        else HTTPXRequest(proxy=proxy)
-    )
+    request: BaseRequest
+    if client == "aiohttp":
+        request = AiohttpRequest(proxy=proxy, trust_env=False)
+    elif client == "httpx":
+        request = HTTPXRequest(proxy=proxy)
+    else:
+        request = _Replay(AiohttpRequest(trust_env=False))
     async with Bot(TOKEN, base_url=base_url, request=request) as bot:
         for _ in range(50):
             await bot.send_message(CHAT, "warm-up")
@@ -266,16 +291,16 @@ async def measure(count: int, rounds: int) -> dict[str, Any]:
         }
         samples: dict[str, list[tuple[float, float]]] = {}
         results: dict[str, Any] = {"machine": _machine(), "requests": count, "rounds": rounds}
+        runs: list[tuple[str, str | None, str]] = [("PTB alone, no client", None, "none")]
+        runs += [(f"{c}, {r}", p, c) for r, p in routes.items() for c in ("aiohttp", "httpx")]
         for _ in range(rounds):
-            for route, proxy in routes.items():
-                for client in ("aiohttp", "httpx"):
-                    name = f"{client}, {route}"
-                    try:
-                        sample = await _per_request(client, proxy, base_url, count)
-                    except ImportError as exc:  # httpx without its socks extra (socksio)
-                        results[name] = f"not measured: {exc}"
-                        continue
-                    samples.setdefault(name, []).append(sample)
+            for name, proxy, client in runs:
+                try:
+                    sample = await _per_request(client, proxy, base_url, count)
+                except ImportError as exc:  # httpx without its socks extra (socksio)
+                    results[name] = f"not measured: {exc}"
+                    continue
+                samples.setdefault(name, []).append(sample)
         for name, taken in samples.items():
             results[name] = {
                 "cpu_ms": round(statistics.median(cpu for cpu, _ in taken), 3),
@@ -285,6 +310,11 @@ async def measure(count: int, rounds: int) -> dict[str, Any]:
                 ],
                 "wall_ms": round(statistics.median(wall for _, wall in taken), 3),
             }
+        alone = results.get("PTB alone, no client")
+        for name, figures in results.items():
+            if isinstance(figures, dict) and isinstance(alone, dict) and figures is not alone:
+                # What the client itself adds to PTB's own work on a request.
+                figures["client_cpu_ms"] = round(figures["cpu_ms"] - alone["cpu_ms"], 3)
         return results
     finally:
         child.kill()
