@@ -311,7 +311,7 @@ async def measure(count: int, rounds: int) -> dict[str, Any]:
                 "wall_ms": round(statistics.median(wall for _, wall in taken), 3),
             }
         alone = results.get("PTB alone, no client")
-        for name, figures in results.items():
+        for figures in results.values():
             if isinstance(figures, dict) and isinstance(alone, dict) and figures is not alone:
                 # What the client itself adds to PTB's own work on a request.
                 figures["client_cpu_ms"] = round(figures["cpu_ms"] - alone["cpu_ms"], 3)
