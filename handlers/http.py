@@ -3,6 +3,7 @@
 PTB ships one HTTP client, httpx. Measured on the project's machine against the Bot API
 stand-in on loopback, one request through httpx costs about 1 ms of CPU and through aiohttp
 about 0.2 ms; a report costs a dozen requests, so the client was most of the bot's CPU.
+Through a proxy the gap stays about 3x (``python -m bench.proxy``).
 Telegram's answers and errors map onto PTB's exceptions exactly as ``HTTPXRequest`` does.
 
 A proxy (``telegram.proxy``) carries every request: an http or https proxy through aiohttp
@@ -60,11 +61,7 @@ class AiohttpRequest(BaseRequest):
         self._session: aiohttp.ClientSession | None = None
         self._socks = proxy if proxy and urlsplit(proxy).scheme in SOCKS_SCHEMES else None
         self._http_proxy = URL(proxy) if proxy and not self._socks else None
-        password = urlsplit(proxy).password if proxy else None
-        if password:
-            # python-socks and aiohttp may quote it either way in an error.
-            add_secret(password, "<password>")
-            add_secret(unquote(password), "<password>")
+        _hide_password(proxy)
 
     @property
     def read_timeout(self) -> float | None:
@@ -158,6 +155,7 @@ class AiohttpRequest(BaseRequest):
                 key[1], proxies
             )
             self._proxies[key] = None if exempt else proxies.get(key[0])
+            _hide_password(self._proxies[key])
         proxy = self._proxies[key]
         if proxy is not None and urlsplit(proxy).scheme in SOCKS_SCHEMES:
             # aiohttp would speak HTTP to it; the connector that speaks SOCKS is per session.
@@ -165,6 +163,15 @@ class AiohttpRequest(BaseRequest):
                 f"{key[0].upper()}_PROXY names a SOCKS proxy: set telegram.proxy instead"
             )
         return proxy
+
+
+def _hide_password(proxy: str | None) -> None:
+    """Redact a proxy URL's password from the logs (aiohttp's error for a refused CONNECT
+    quotes the proxy URL); python-socks and aiohttp may quote it either way."""
+    password = urlsplit(proxy).password if proxy else None
+    if password:
+        add_secret(password, "<password>")
+        add_secret(unquote(password), "<password>")
 
 
 def _as_socks5(url: str) -> str:

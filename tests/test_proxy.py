@@ -190,6 +190,20 @@ async def test_a_refused_password_is_a_network_error_without_it(
     assert PASSWORD not in caplog.text
 
 
+async def test_a_refused_password_from_the_environment_is_hidden_too(
+    settings: Settings, server: StandinServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No key, HTTPS_PROXY with credentials the proxy refuses: the error hides its password."""
+    password = "from-the-Env1ronment"  # not one an earlier test registered
+    async with HttpProxy(credentials=("griddesk", "other")) as proxy:
+        for name in PROXY_VARIABLES:
+            monkeypatch.setenv(name, f"http://griddesk:{password}@127.0.0.1:{proxy.port}")
+        with pytest.raises(NetworkError) as raised:
+            await talk(with_proxy(settings, f"https://127.0.0.1:{server.port}/bot", None))
+    assert "407" in str(raised.value)
+    assert password not in str(raised.value)
+
+
 def write_config(tmp_path: Path, proxy: object) -> Path:
     raw = yaml.safe_load(EXAMPLE.read_text(encoding="utf-8"))
     raw["telegram"]["proxy"] = proxy
