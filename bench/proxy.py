@@ -265,7 +265,7 @@ async def _per_request(
     else:
         request = _Replay(AiohttpRequest(trust_env=False))
     async with Bot(TOKEN, base_url=base_url, request=request) as bot:
-        for _ in range(50):
+        for _ in range(min(50, count)):
             await bot.send_message(CHAT, "warm-up")
         started, cpu_started = time.perf_counter(), time.process_time()
         for _ in range(count):

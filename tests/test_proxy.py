@@ -3,8 +3,11 @@ config key wins over the environment, and the proxy's password is never shown.""
 
 from __future__ import annotations
 
+import json
 import logging
 import re
+import subprocess
+import sys
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -269,3 +272,21 @@ def test_no_proxy_key_means_none(tmp_path: Path) -> None:
         load_settings(EXAMPLE).telegram.proxy_url,
         load_settings(write_config(tmp_path, "")).telegram.proxy_url,
     )
+
+
+def test_the_proxy_benchmark_runs_at_a_tiny_size() -> None:
+    """`python -m bench.proxy` measures PTB alone and both clients on every route."""
+    finished = subprocess.run(
+        [sys.executable, "-m", "bench.proxy", "--requests", "2", "--rounds", "1"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    results = json.loads(finished.stdout)
+    routes = ("direct", "http proxy", "socks5 proxy")
+    expected = {"PTB alone, no client"} | {
+        f"{c}, {r}" for c in ("aiohttp", "httpx") for r in routes
+    }
+    assert expected <= results.keys()
+    assert all(isinstance(results[f"aiohttp, {r}"]["client_cpu_ms"], float) for r in routes)
