@@ -17,6 +17,7 @@ import contextlib
 import json
 import os
 import platform
+import ssl
 import statistics
 import subprocess
 import sys
@@ -43,6 +44,7 @@ class _Loopback:
 
     credentials: tuple[str, str] | None = None
     port: int = 0
+    tls: ssl.SSLContext | None = field(default=None, repr=False)  # an https:// proxy
     _server: asyncio.Server | None = field(default=None, repr=False)
     _tasks: set[asyncio.Task[None]] = field(default_factory=set, repr=False)
 
@@ -51,7 +53,7 @@ class _Loopback:
         return f"{scheme}://{user}127.0.0.1:{self.port}"
 
     async def start(self) -> None:
-        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0, ssl=self.tls)
         self.port = self._server.sockets[0].getsockname()[1]
 
     async def stop(self) -> None:

@@ -6,13 +6,20 @@ from __future__ import annotations
 import json
 import logging
 import re
+import ssl
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime, timedelta
+from ipaddress import ip_address
 from pathlib import Path
 
+import aiohttp.connector
 import pytest
 import yaml
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 from telegram.error import NetworkError
 
 from bench.proxy import HttpProxy, SocksProxy
@@ -100,6 +107,52 @@ async def test_a_socks5_proxy_carries_every_request_and_resolves_the_name(
         await talk(with_proxy(settings, base_url, proxy.url(scheme)))
     assert {("localhost", server.port)} == set(proxy.targets)
     assert {"getMe", "sendMessage", "getUpdates"} == sent_methods(proxy)
+
+
+@pytest.fixture(name="proxy_tls")
+def fixture_proxy_tls(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> ssl.SSLContext:
+    """A certificate for 127.0.0.1 that aiohttp's verifying default context trusts."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(x509.oid.NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(1)
+        .not_valid_before(now - timedelta(minutes=1))
+        .not_valid_after(now + timedelta(hours=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ip_address("127.0.0.1"))]), False
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
+        .sign(key, hashes.SHA256())
+    )
+    (tmp_path / "proxy.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (tmp_path / "proxy.key").write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    client = ssl.create_default_context(cafile=tmp_path / "proxy.pem")
+    # aiohttp builds its verifying context once, at import; a deployment's own CA would come
+    # through SSL_CERT_FILE before the bot starts.
+    monkeypatch.setattr(aiohttp.connector, "_SSL_CONTEXT_VERIFIED", client)
+    server = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server.load_cert_chain(tmp_path / "proxy.pem", tmp_path / "proxy.key")
+    return server
+
+
+async def test_an_https_proxy_is_reached_over_tls(
+    settings: Settings, server: StandinServer, proxy_tls: ssl.SSLContext
+) -> None:
+    """With an https:// proxy URL the bot speaks TLS to the proxy, credentials included."""
+    async with HttpProxy(credentials=CREDENTIALS, tls=proxy_tls) as proxy:
+        await talk(with_proxy(settings, server.base_url, proxy.url("https")))
+    assert (0, {"getMe", "sendMessage", "getUpdates"}) == (proxy.refused, methods(proxy.seen))
 
 
 async def test_the_config_key_wins_over_the_environment(
