@@ -1,4 +1,4 @@
-"""telegram.proxy: an HTTP or a SOCKS5 proxy on loopback carries every Bot API request, the
+"""telegram.proxy: an HTTP, HTTPS or SOCKS5 proxy on loopback carries every Bot API request, the
 config key wins over the environment, and the proxy's password is never shown."""
 
 from __future__ import annotations
