@@ -15,7 +15,7 @@ from telegram.request import BaseRequest
 
 import handlers
 from bot.clock import Clock
-from bot.config import LOCALES, Settings
+from bot.config import LOCALES, Settings, redacted_url
 from bot.i18n import t
 from bot.services import Services
 from bot.updates import PerSenderUpdateProcessor
@@ -59,11 +59,15 @@ def build_application(
     services = Services.create(
         settings, clock, base=config_dir, paced=limited and settings.telegram.pacing == "outbox"
     )
+    proxy = settings.telegram.proxy_url
+    if proxy:
+        log.info("Bot API requests go through the proxy %s", redacted_url(proxy))
     # Built here rather than by the builder: the inbox needs our own ExtBot subclass.
     bot_options: dict[str, Any] = {
         # The builder's default pool sizes: many concurrent sends, one long poll.
-        "request": request or AiohttpRequest(connection_pool_size=256),
-        "get_updates_request": updates_request or AiohttpRequest(connection_pool_size=1),
+        "request": request or AiohttpRequest(connection_pool_size=256, proxy=proxy),
+        "get_updates_request": updates_request
+        or AiohttpRequest(connection_pool_size=1, proxy=proxy),
     }
     if limited and settings.telegram.pacing == "ptb":
         # Retries stay with the outbox (persistent), so the limiter itself never retries.

@@ -14,6 +14,7 @@ from datetime import date as date_type
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
@@ -344,8 +345,49 @@ class Webhook(Strict):
     path: str = "telegram"
 
 
+PROXY_SCHEMES = ("http", "https", "socks5", "socks5h")
+
+
+def check_proxy_url(url: str) -> str:
+    """Raise ValueError unless ``url`` is an http, https, socks5 or socks5h proxy URL with a
+    host and a port; the message never quotes the URL, which may hold a password."""
+    example = "e.g. socks5://127.0.0.1:1080 or http://user:password@10.0.0.2:3128"
+    if "://" not in url:
+        raise ValueError(f"write the proxy as scheme://host:port, {example}")
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError:
+        raise ValueError(f"not a URL with a host and a numeric port, {example}") from None
+    if parts.scheme not in PROXY_SCHEMES:
+        raise ValueError(
+            f"the proxy's scheme must be one of {', '.join(PROXY_SCHEMES)}"
+            f" (got {parts.scheme or 'none'}), {example}"
+        )
+    if not parts.hostname or port is None:
+        raise ValueError(f"give the proxy's host and port, e.g. {parts.scheme}://127.0.0.1:1080")
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        raise ValueError("a proxy URL is scheme://[user:password@]host:port, with no path")
+    return url.strip()
+
+
+def redacted_url(url: str) -> str:
+    """``url`` with any password shown as ``***``, for logs and messages."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=f"{parts.username}:***@{host}"))
+
+
 class TelegramSettings(Strict):
+    # A rejected value (the proxy URL with its password) is not echoed in the error.
+    model_config = ConfigDict(extra="forbid", frozen=True, hide_input_in_errors=True)
+
     base_url: str | None = None
+    # Every Bot API request goes through it (a URL with a password, hence a secret); without
+    # it HTTPS_PROXY / HTTP_PROXY from the environment are used, as before.
+    proxy: SecretStr | None = None
     # Off only against a self-hosted Bot API stand-in (benchmarks); Telegram enforces limits.
     rate_limiter: bool = True
     # Who keeps within the limits: the outbox's per-chat lanes (the default), or PTB's
@@ -353,6 +395,18 @@ class TelegramSettings(Strict):
     pacing: Literal["outbox", "ptb"] = "outbox"
     base_file_url: str | None = None
     webhook: Webhook = Webhook()
+
+    @field_validator("proxy")
+    @classmethod
+    def _proxy_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        return SecretStr(check_proxy_url(value.get_secret_value()))
+
+    @property
+    def proxy_url(self) -> str | None:
+        """The proxy URL, password included: for the HTTP client only, never for a log."""
+        return self.proxy.get_secret_value() if self.proxy is not None else None
 
 
 class Database(Strict):
@@ -365,6 +419,10 @@ class District(Strict):
 
 class Settings(Strict):
     """The whole ``config.yaml``."""
+
+    # The outermost model decides how an error prints: never echo a value (a proxy URL holds
+    # a password). load_settings names the field and the problem, which is what helps.
+    model_config = ConfigDict(extra="forbid", frozen=True, hide_input_in_errors=True)
 
     district: District
     timezone: str = "Asia/Shanghai"

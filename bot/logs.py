@@ -6,23 +6,39 @@ import logging
 from typing import Any
 
 REDACTED = "<token>"
+# Other secrets that may turn up in a record (a proxy's password), each with its stand-in.
+_SECRETS: dict[str, str] = {}
+
+
+def add_secret(secret: str, placeholder: str = "<secret>") -> None:
+    """Redact ``secret`` too, from every record made from now on."""
+    if secret:
+        _SECRETS[secret] = placeholder
 
 
 def redact(text: str, token: str) -> str:
-    return text.replace(token, REDACTED) if token else text
+    text = text.replace(token, REDACTED) if token else text
+    for secret, placeholder in _SECRETS.items():
+        text = text.replace(secret, placeholder)
+    return text
+
+
+def _holds_secret(text: str, token: str) -> bool:
+    return bool(token and token in text) or any(secret in text for secret in _SECRETS)
 
 
 class RedactToken(logging.Filter):
-    """Replace the token in a record's formatted exception (its text comes late)."""
+    """Replace the token (and other secrets) in a record's formatted exception (its text
+    comes late)."""
 
     def __init__(self, token: str) -> None:
         super().__init__()
         self.token = token
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if self.token and record.exc_info and record.exc_info[1] is not None:
+        if record.exc_info and record.exc_info[1] is not None:
             text = logging.Formatter().formatException(record.exc_info)
-            if self.token in text:
+            if _holds_secret(text, self.token):
                 record.exc_text = redact(text, self.token)
                 record.exc_info = None
         return True
@@ -38,11 +54,10 @@ def install_redaction(token: str) -> None:
 
     def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
         record = previous(*args, **kwargs)
-        if token:
-            message = record.getMessage()
-            if token in message:
-                record.msg = redact(message, token)
-                record.args = None
+        message = record.getMessage()
+        if _holds_secret(message, token):
+            record.msg = redact(message, token)
+            record.args = None
         return record
 
     logging.setLogRecordFactory(factory)
