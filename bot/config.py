@@ -120,6 +120,9 @@ class Escalation(Strict):
     resolve: list[EscalationStep] = Field(
         default_factory=lambda: _steps((0, "remind_claimer"), (30, "notify_leads"))
     )
+    # After downtime: a hand-over that fell due while the bot was down waits this long
+    # after the catch-up summary, so the squad, told at last, can still claim its tickets.
+    catch_up_grace: Duration = timedelta(minutes=10)
 
     @model_validator(mode="after")
     def _ordered(self) -> Escalation:

@@ -8,12 +8,14 @@ a step that fell due while the bot was down fires once, when it starts again.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from datetime import datetime
 
 from bot import cards, notices
 from bot.cards import duration_text, mention, minutes_between
+from bot.catch_up import LEADS, SQUAD, CatchUp
 from bot.deadlines import (
     MARK_OVERDUE,
     STAGE_OF_STATUS,
@@ -38,6 +40,9 @@ MAX_STEPS_PER_ROUND = 20
 
 class Escalator(Desk):
     duty: Duty
+    # Set at start: steps due before it fell due while the bot was down (see bot.catch_up).
+    catch_up_before: datetime | None = None
+    _firing: asyncio.Lock | None = None
 
     async def next_due(self) -> datetime | None:
         async with self.db.transaction() as conn:
@@ -48,6 +53,7 @@ class Escalator(Desk):
         the current config (deadlines may have changed); return how many were corrected.
         """
         table = offsets(self.directory.settings)
+        self.catch_up_before = self.clock.now()
         changed = 0
         async with self.db.transaction() as conn:
             async for rows in ticket_rows.escalation_columns(conn, tuple(STAGE_OF_STATUS)):
@@ -68,23 +74,42 @@ class Escalator(Desk):
         return changed
 
     async def fire_due(self) -> int:
-        """Fire every escalation step due by now; return how many fired."""
-        fired = 0
-        while True:
-            async with self.db.transaction() as conn:
-                due = await ticket_rows.escalations_due(conn, self.clock.now())
-            if not due:
-                break
-            before = fired
-            for ticket_id in due:
-                fired += await self._fire_ticket(ticket_id)
-            if fired == before:
-                break
-        if fired:
-            self.outbox.wake()
-        return fired
+        """Fire every escalation step due by now; return how many fired.
 
-    async def _fire_ticket(self, ticket_id: int) -> int:
+        Tickets are taken one at a time, yielding to the event loop between them, so a
+        restart with thousands of steps due still answers a new report at once. The first
+        round after a start is a catch-up: see ``bot.catch_up``.
+        """
+        if self._firing is None:
+            self._firing = asyncio.Lock()
+        async with self._firing:
+            catch_up = None
+            if self.catch_up_before is not None:
+                grace = self.directory.settings.escalation.catch_up_grace
+                catch_up = CatchUp(self.catch_up_before, self.clock.now() + grace)
+            fired = 0
+            while True:
+                async with self.db.transaction() as conn:
+                    due = await ticket_rows.escalations_due(conn, self.clock.now())
+                if not due:
+                    break
+                before = fired
+                for ticket_id in due:
+                    fired += await self._fire_ticket(ticket_id, catch_up)
+                    await asyncio.sleep(0)  # let live updates in between tickets
+                if fired == before:
+                    break
+            if catch_up is not None:
+                async with self.db.transaction() as conn:
+                    told = await catch_up.tell(conn, self.outbox, self.directory)
+                if told:
+                    log.info("catch-up after downtime: %s steps, %s messages", fired, told)
+                self.catch_up_before = None
+            if fired:
+                self.outbox.wake()
+            return fired
+
+    async def _fire_ticket(self, ticket_id: int, catch_up: CatchUp | None = None) -> int:
         fired = 0
         for _ in range(MAX_STEPS_PER_ROUND):
             async with self.db.transaction() as conn:
@@ -99,6 +124,17 @@ class Escalator(Desk):
                         conn, ticket_id, esc_due_at=step.due if step else None
                     )
                     return fired
+                missed = catch_up if catch_up is not None and catch_up.covers(step.due) else None
+                if missed is not None and step.action == "hand_to_fallback":
+                    await ticket_rows.set_ticket(
+                        conn,
+                        ticket_id,
+                        esc_stage=step.stage,
+                        esc_step=step.step,
+                        esc_due_at=missed.hand_over_at,
+                    )
+                    missed.postpone(ticket.squad_id, ticket_id)
+                    return fired
                 if not await ticket_rows.take_escalation_step(
                     conn, ticket_id, step.stage, step.step
                 ):
@@ -106,6 +142,7 @@ class Escalator(Desk):
                         conn, ticket_id, esc_stage=step.stage, esc_step=step.step
                     )
                     continue
+                extra = {"catch_up": True} if missed is not None else {}
                 await ticket_rows.add_event(
                     conn,
                     ticket_id,
@@ -115,18 +152,26 @@ class Escalator(Desk):
                     stage=step.stage,
                     step=step.step,
                     action=step.action,
+                    **extra,
                 )
                 ticket = await self.reload(conn, ticket_id)
-                await self._act(conn, ticket, step.stage, step.action, now)
+                await self._act(conn, ticket, step.stage, step.action, now, missed)
                 fired += 1
         log.warning("ticket %s: more escalation steps due than one round takes", ticket_id)
         return fired
 
     async def _act(
-        self, conn: Connection, ticket: Ticket, stage: str, action: str, now: datetime
+        self,
+        conn: Connection,
+        ticket: Ticket,
+        stage: str,
+        action: str,
+        now: datetime,
+        catch_up: CatchUp | None = None,
     ) -> None:
         """One step. Only marking overdue changes the card; the next due time of the other
-        steps is stored by ``_fire_ticket``'s next round, which re-plans the ticket."""
+        steps is stored by ``_fire_ticket``'s next round, which re-plans the ticket. In a
+        catch-up, reminders and lead notices are collected for one summary per chat."""
         squad = self.directory.squads[ticket.squad_id]
         locale = self.squad_locale(ticket)
         due = deadline(ticket, self.directory.settings, stage)
@@ -138,7 +183,8 @@ class Escalator(Desk):
             missed = overdue_stages(ticket)
             missed += [] if stage in missed else [stage]
             await ticket_rows.set_ticket(conn, ticket.id, overdue=json.dumps(missed))
-            await self.refresh_card(conn, await self.reload(conn, ticket.id))
+            purpose = "card_refresh" if catch_up is not None else "card"
+            await self.refresh_card(conn, await self.reload(conn, ticket.id), purpose=purpose)
         elif action == "remind_on_duty":
             officers = await self.duty.on_duty(conn, squad, now) or squad.members
             names = Raw(" ".join(mention(m.telegram_id, m.name) for m in officers))
@@ -150,7 +196,7 @@ class Escalator(Desk):
                 due=due_text,
                 officers=names,
             )
-            await self.tell_squad(conn, ticket, body)
+            await self._remind(conn, ticket, stage, body, catch_up)
         elif action == "remind_claimer":
             who = mention(ticket.claimed_by or 0, ticket.claimed_by_name or "")
             body = t(
@@ -161,16 +207,32 @@ class Escalator(Desk):
                 due=due_text,
                 officer=who,
             )
-            await self.tell_squad(conn, ticket, body)
+            await self._remind(conn, ticket, stage, body, catch_up)
         elif action == "notify_leads":
-            await self._notify_leads(conn, ticket, stage_name, late, locale)
+            await self._notify_leads(conn, ticket, stage, late, locale, catch_up)
         elif action == "hand_to_fallback":
             await self._hand_over(conn, ticket, now)
 
+    async def _remind(
+        self, conn: Connection, ticket: Ticket, stage: str, body: str, catch_up: CatchUp | None
+    ) -> None:
+        notice = self.squad_notice(ticket, body)
+        if catch_up is not None:
+            catch_up.add(SQUAD, ticket.squad_id, ticket.id, stage, notice)
+        else:
+            await self.outbox.put(conn, notice)
+
     async def _notify_leads(
-        self, conn: Connection, ticket: Ticket, stage: str, late: str, locale: str
+        self,
+        conn: Connection,
+        ticket: Ticket,
+        stage_code: str,
+        late: str,
+        locale: str,
+        catch_up: CatchUp | None = None,
     ) -> None:
         squad = self.directory.squads[ticket.squad_id]
+        stage = t(locale, f"stage.{stage_code}")
         leads = self.directory.leads_of(squad)
         body = t(
             locale,
@@ -185,11 +247,13 @@ class Escalator(Desk):
         )
         chat = self.directory.lead_chat(squad)
         if chat == squad.dispatch_chat_id:
-            await self.tell_squad(conn, ticket, body)
+            notice = self.squad_notice(ticket, body)
         else:
-            await self.outbox.put(
-                conn, notices.text(chat, body, "lead_notice", ticket_id=ticket.id)
-            )
+            notice = notices.text(chat, body, "lead_notice", ticket_id=ticket.id)
+        if catch_up is not None:
+            catch_up.add(LEADS, ticket.squad_id, ticket.id, stage_code, notice)
+        else:
+            await self.outbox.put(conn, notice)
 
     async def _hand_over(self, conn: Connection, ticket: Ticket, now: datetime) -> None:
         """Give the ticket to the fallback squad: a new card there, the old one closed."""

@@ -42,6 +42,7 @@ PRIORITY_OF_PURPOSE: dict[str, Priority] = {
     "squad_notice": Priority.BACKGROUND,
     "lead_notice": Priority.BACKGROUND,
     "catch_up": Priority.BACKGROUND,
+    "card_refresh": Priority.BACKGROUND,
     "digest": Priority.BACKGROUND,
     "digest_chart": Priority.BACKGROUND,
     "card_pin": Priority.OPTIONAL,

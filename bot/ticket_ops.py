@@ -51,8 +51,11 @@ class Desk:
         assert ticket is not None
         return ticket
 
-    async def refresh_card(self, conn: Connection, ticket: Ticket, mode: str = "") -> None:
-        """After any change: re-derive the ticket's escalation timer, then edit its card."""
+    async def refresh_card(
+        self, conn: Connection, ticket: Ticket, mode: str = "", purpose: str = "card"
+    ) -> None:
+        """After any change: re-derive the ticket's escalation timer, then edit its card
+        (``purpose`` "card_refresh" lets the edit wait behind live messages)."""
         ticket = await rearm(conn, ticket, self.directory.settings)
         self.alarm.wake_at(ticket.esc_due_at)
         if ticket.card_outbox_id is None:
@@ -62,7 +65,7 @@ class Desk:
             ticket.card_outbox_id,
             self.squad_chat(ticket),
             cards.card_text(ticket, self.directory, locale),
-            "card",
+            purpose,
             caption=ticket.photo_file_id is not None,
             markup=cards.card_buttons(ticket, locale, self.directory, mode),
             ticket_id=ticket.id,
@@ -71,15 +74,15 @@ class Desk:
 
     async def tell_squad(self, conn: Connection, ticket: Ticket, body: str) -> None:
         """A new message in the squad chat, replying to the card (it notifies, an edit not)."""
-        await self.outbox.put(
-            conn,
-            notices.text(
-                self.squad_chat(ticket),
-                body,
-                "squad_notice",
-                ticket_id=ticket.id,
-                reply_to_outbox_id=ticket.card_outbox_id,
-            ),
+        await self.outbox.put(conn, self.squad_notice(ticket, body))
+
+    def squad_notice(self, ticket: Ticket, body: str) -> Notice:
+        return notices.text(
+            self.squad_chat(ticket),
+            body,
+            "squad_notice",
+            ticket_id=ticket.id,
+            reply_to_outbox_id=ticket.card_outbox_id,
         )
 
     def to_group(
