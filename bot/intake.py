@@ -17,7 +17,7 @@ from bot.duty import Duty
 from bot.i18n import Raw, joined, locale_of_language_code, t
 from bot.notices import Button
 from bot.outbox import Outbox
-from bot.people import Answer, Person, Spot
+from bot.people import ROW_GONE, Answer, Person, Spot
 from storage import drafts as draft_rows
 from storage import tickets as ticket_rows
 from storage.database import Connection, Database
@@ -473,7 +473,7 @@ class Intake:
     def _check_press(self, draft: Draft | None, person: Person) -> Answer | None:
         """Refuse a press on someone else's report, or on one that has ended."""
         if draft is None:
-            return Answer(t(self.directory.settings.locale, "button.stale"), alert=True)
+            return ROW_GONE
         if draft.user_id != person.id:
             return Answer(
                 t(draft.user_locale, "report.not_yours", name=draft.user_name), alert=True

@@ -11,7 +11,7 @@ from bot.cards import duration_text, minutes_between
 from bot.config import OUTCOME_CLASSES
 from bot.i18n import Raw, t
 from bot.notices import Button, Markup
-from bot.people import Answer, Person
+from bot.people import ROW_GONE, Answer, Person
 from bot.ticket_ops import Desk
 from bot.workflow import CLEARED_CLAIM, HELD
 from storage import tickets as ticket_rows
@@ -26,7 +26,7 @@ class Resolution(Desk):
 
     def _holder_check(self, ticket: Ticket | None, person: Person) -> Answer | None:
         if ticket is None:
-            return self.stale(self.directory.settings.locale)
+            return ROW_GONE
         locale = self.squad_locale(ticket)
         if not self.directory.may_handle(person.id, ticket.squad_id):
             squad = self.directory.squads[ticket.squad_id].name.get(locale)
@@ -114,7 +114,7 @@ class Resolution(Desk):
 
     async def choose_class(self, ticket_id: int, person: Person, outcome: str) -> Answer:
         if outcome not in OUTCOME_CLASSES:
-            return Answer(t(self.directory.settings.locale, "button.unknown"), True)
+            return Answer("", True, key="button.unknown")
         return await self._step(ticket_id, person, "class", "action", {"resolve_class": outcome})
 
     async def choose_action(self, ticket_id: int, person: Person, code: str) -> Answer:
@@ -298,7 +298,7 @@ class Resolution(Desk):
         async with self.db.transaction() as conn:
             ticket = await ticket_rows.get_ticket(conn, ticket_id)
             if ticket is None:
-                return self.stale(self.directory.settings.locale)
+                return ROW_GONE
             locale = ticket.locale
             if ticket.reporter_id != person.id:
                 return Answer(t(locale, "confirm.only_reporter"), True)
@@ -409,11 +409,11 @@ class Resolution(Desk):
         async with self.db.transaction() as conn:
             ticket = await ticket_rows.get_ticket(conn, ticket_id)
             if ticket is None:
-                return self.stale(self.directory.settings.locale)
+                return ROW_GONE
             locale = ticket.locale
             if ticket.reporter_id != person.id:
                 return Answer(t(locale, "confirm.only_reporter"), True)
-            if not value.isdigit() or int(value) not in RATINGS:
+            if not buttons.is_number(value, max_digits=1) or int(value) not in RATINGS:
                 return Answer(t(locale, "button.unknown"), True)
             if ticket.status != "closed" or ticket.close_reason != "solved" or ticket.rating:
                 return self.stale(locale)

@@ -11,7 +11,7 @@ from geopy.distance import geodesic
 from bot import cards
 from bot.cards import RELEASE_REASONS, duration_text, minutes_between
 from bot.i18n import t
-from bot.people import Answer, Person, Spot
+from bot.people import ROW_GONE, Answer, Person, Spot
 from bot.ticket_ops import Desk
 from storage import tickets as ticket_rows
 from storage.database import Connection
@@ -36,7 +36,7 @@ class Workflow(Desk):
     def _refuse(self, ticket: Ticket | None, person: Person) -> Answer | None:
         """Refuse a press on a missing ticket or by someone outside its squad."""
         if ticket is None:
-            return self.stale(self.directory.settings.locale)
+            return ROW_GONE
         if not self.directory.may_handle(person.id, ticket.squad_id):
             squad = self.directory.squads[ticket.squad_id]
             locale = self.squad_locale(ticket)

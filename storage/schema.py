@@ -23,6 +23,7 @@ from sqlalchemy import (
     Table,
     Text,
     TypeDecorator,
+    false,
     text,
 )
 
@@ -232,6 +233,8 @@ inbox = Table(
     Column("update_id", Integer, primary_key=True, autoincrement=False),
     Column("received_at", UtcTime, nullable=False),
     Column("raw", Text, nullable=False),
+    # python-telegram-bot could not parse it: kept for inspection, never handled.
+    Column("unreadable", Boolean, nullable=False, server_default=false()),
 )
 
 
