@@ -70,6 +70,15 @@ def card_text(ticket: Ticket, directory: Directory, locale: str) -> str:
     key = "card.reporter_private" if ticket.anonymous else "card.reporter"
     lines.append(t(locale, key, reporter=reporter))
     lines.append(t(locale, "card.reported_at", time=local_time(ticket.reported_at, zone)))
+    if ticket.handed_from is not None and ticket.handed_from in directory.squads:
+        lines.append(
+            t(
+                locale,
+                "card.handed_from",
+                previous=directory.squads[ticket.handed_from].name.get(locale),
+                stage=t(locale, f"stage.{ticket.handed_stage or 'claim'}"),
+            )
+        )
     lines.extend(duty_lines(ticket, directory, locale))
     lines.extend(progress_lines(ticket, directory, locale))
     lines.append(t(locale, f"card.status.{ticket.status}"))

@@ -29,6 +29,10 @@ class Duty(Desk):
         manual = await duty_rows.active_states(conn, at)
         return on_duty(squad, at, self.directory.settings.zone, manual)
 
+    async def manual_state(self, conn: Connection, officer: int, at: datetime) -> bool | None:
+        """The officer's clock-in (True) or clock-out (False) in force, None if neither."""
+        return (await duty_rows.active_states(conn, at)).get(officer)
+
     async def route(self, conn: Connection, grid_id: str, at: datetime) -> Route:
         """The grid's squad if anyone is on duty there, else its fallbacks in turn.
 

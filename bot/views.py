@@ -65,7 +65,11 @@ class Views(Desk):
             extra = "⭐" * int(detail["rating"])
         if event.kind in ("reported", "confirmed", "reopened", "rated"):
             actor = t(locale, "view.reporter")
-        return t(locale, f"event.{event.kind}", time=time, actor=actor, extra=extra)
+        key = f"event.{event.kind}"
+        if event.kind == "escalated":
+            # The overdue mark, a reminder, a lead notice and a hand-over read differently.
+            key = f"event.escalated.{detail.get('action', 'mark_overdue')}"
+        return t(locale, key, time=time, actor=actor, extra=extra)
 
     async def open_in_squad_chat(self, chat_id: int, locale: str) -> str:
         """``/open``: the squad's unresolved tickets, oldest first, with their ages."""

@@ -116,8 +116,16 @@ class Workflow(Desk):
             if ticket.claimed_by != person.id:
                 return Answer(t(locale, "workflow.only_claimer"), True)
             now = self.clock.now()
+            # The squad gets a fresh claim deadline from the release (a shift change must not
+            # send the ticket to the fallback at once); steps already taken are not repeated.
             if not await ticket_rows.update_ticket_if(
-                conn, ticket_id, HELD, status="dispatched", **CLEARED_CLAIM
+                conn,
+                ticket_id,
+                HELD,
+                status="dispatched",
+                dispatched_at=now,
+                overdue=None,
+                **CLEARED_CLAIM,
             ):
                 return self.stale(locale)
             await ticket_rows.add_event(conn, ticket_id, "released", now, person.id, reason=reason)

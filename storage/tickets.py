@@ -72,6 +72,8 @@ class Ticket:
     first_claimed_at: datetime | None = None
     first_on_site_at: datetime | None = None
     first_resolved_at: datetime | None = None
+    handed_from: str | None = None
+    handed_stage: str | None = None
 
 
 @dataclass(frozen=True)
