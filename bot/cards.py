@@ -227,9 +227,15 @@ def outcome_text(ticket: Ticket, directory: Directory, locale: str) -> str:
 
 
 def group_receipt(
-    ticket: Ticket, directory: Directory, locale: str, fallback_from: Squad | None = None
+    ticket: Ticket,
+    directory: Directory,
+    locale: str,
+    fallback_from: Squad | None = None,
+    *,
+    private: bool = False,
 ) -> str:
-    """The confirmation shop owners see in their group (never the reporter's name).
+    """The confirmation shop owners see in their group (never the reporter's name), or,
+    ``private``, the reporter in the private chat (where the result comes privately).
 
     When the grid's own squad had nobody on duty, it says honestly who will handle it.
     """
@@ -238,6 +244,8 @@ def group_receipt(
     if fallback_from is not None:
         key = "report.accepted_fallback"
         home = fallback_from.name.get(locale)
+    if private:
+        key += "_private"
     return t(
         locale,
         key,

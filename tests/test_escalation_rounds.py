@@ -9,6 +9,7 @@ import pytest
 from bot.config import Settings
 from bot.i18n import t
 from bot.standin import ChatMessage, World
+from tests.bilingual import in_language
 from tests.clock import FakeClock
 from tests.harness import (
     LI_MING,
@@ -44,16 +45,7 @@ async def fixture_english(
     request: pytest.FixtureRequest, world: World, settings: Settings, clock: FakeClock
 ) -> AsyncIterator[Harness]:
     """The district in Chinese, and the same with the Minzhu squad and market group in English."""
-    if request.param == "en":
-        squads = [
-            s.model_copy(update={"locale": "en"}) if s.id == "minzhu" else s
-            for s in settings.squads
-        ]
-        groups = [
-            g.model_copy(update={"locale": "en"}) if g.chat_id == MARKET_GROUP else g
-            for g in settings.grid_groups
-        ]
-        settings = settings.model_copy(update={"squads": squads, "grid_groups": groups})
+    settings = in_language(settings, request.param)
     harness = await start_harness(world, settings, clock)
     yield harness
     await harness.stop()
