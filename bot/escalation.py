@@ -28,6 +28,7 @@ from bot.duty import Duty
 from bot.i18n import Raw, t
 from bot.ticket_ops import Desk
 from bot.workflow import CLEARED_CLAIM
+from storage import photos as photo_rows
 from storage import tickets as ticket_rows
 from storage.database import Connection
 from storage.tickets import Ticket
@@ -241,7 +242,8 @@ class Escalator(Desk):
         officers = await self.duty.on_duty(conn, target, now)
         old_card = ticket.card_outbox_id
         old_locale = self.directory.squad_locale(squad)
-        old_text = cards.card_text(ticket, self.directory, old_locale)
+        photos = await photo_rows.photos_of(conn, ticket.id)
+        old_text = cards.card_text(ticket, self.directory, old_locale, photos)
         await ticket_rows.set_ticket(
             conn,
             ticket.id,

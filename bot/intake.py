@@ -14,7 +14,7 @@ from bot.clock import Clock
 from bot.directory import Directory
 from bot.dispatch import create_ticket
 from bot.duty import Duty
-from bot.i18n import Raw, joined, locale_of_language_code, t
+from bot.i18n import Raw, joined, locale_of_language_code, t, tn
 from bot.notices import Button, Markup
 from bot.outbox import Outbox
 from bot.people import ROW_GONE, Answer, Person, Spot
@@ -471,7 +471,10 @@ class Intake:
         self, conn: Connection, draft: Draft, key: str, reply_to_message_id: int | None = None
     ) -> None:
         """Show how a draft ended on its panel, or as a reply (to ``reply_to`` or the prompt)."""
-        body = t(draft.user_locale, key, minutes=int(self.timeout.total_seconds() // 60))
+        if key == "report.expired":
+            body = tn(draft.user_locale, key, int(self.timeout.total_seconds() // 60))
+        else:
+            body = t(draft.user_locale, key)
         if draft.panel_outbox_id is not None:
             await self._edit_panel(conn, draft, body, None)
             return

@@ -6,14 +6,18 @@ officer can carry on after a restart; only the officer holding the ticket may an
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bot import buttons, cards, notices
 from bot.cards import duration_text, minutes_between
 from bot.config import OUTCOME_CLASSES
 from bot.i18n import Raw, t
-from bot.notices import Button, Markup
+from bot.notices import Button, Markup, Notice
 from bot.people import ROW_GONE, Answer, Person
 from bot.ticket_ops import Desk
 from bot.workflow import CLEARED_CLAIM, HELD
+from storage import outbox as outbox_rows
+from storage import photos as photo_rows
 from storage import tickets as ticket_rows
 from storage.database import Connection
 from storage.tickets import Ticket
@@ -175,11 +179,30 @@ class Resolution(Desk):
             )
         if ticket is None:
             return None
+        if ticket.status == "resolved" and photo is not None:
+            return await self.add_photo(ticket.id, person, photo)
         limit = self.directory.settings.workflow.max_note_length
         if text is not None and len(text) > limit:
             locale = self.squad_locale(ticket)
             return Answer(t(locale, "resolve.too_long", limit=limit, length=len(text)), True)
         return await self.finish(ticket.id, person, (text or "").strip() or None, photo)
+
+    async def add_photo(self, ticket_id: int, person: Person, photo: str) -> Answer:
+        """One more photo (before / after) replying to the prompt after the resolution was
+        recorded: kept with this round and counted on the card."""
+        async with self.db.transaction() as conn:
+            ticket = await ticket_rows.get_ticket(conn, ticket_id)
+            if ticket is None:
+                return ROW_GONE
+            locale = self.squad_locale(ticket)
+            if ticket.status != "resolved" or ticket.resolved_by != person.id:
+                return self.stale(locale)
+            now = self.clock.now()
+            await photo_rows.add_photo(conn, ticket_id, ticket.rework_count, photo, person.id, now)
+            await ticket_rows.add_event(conn, ticket_id, "photo_added", now, person.id)
+            await self.refresh_card(conn, ticket)
+        self.outbox.wake()
+        return Answer(t(locale, "resolve.photo_added", number=cards.ticket_number(ticket_id)))
 
     async def finish(
         self, ticket_id: int, person: Person, note: str | None, photo: str | None
@@ -218,7 +241,11 @@ class Resolution(Desk):
                 outcome=ticket.resolve_class,
                 action=ticket.resolve_action,
                 note=note,
+                photo=photo is not None,
             )
+            if photo is not None:
+                round_ = ticket.rework_count
+                await photo_rows.add_photo(conn, ticket_id, round_, photo, person.id, now)
             await ticket_rows.stamp_first(conn, ticket_id, "first_resolved_at", now)
             ticket = await self.reload(conn, ticket_id)
             await self.refresh_card(conn, ticket)
@@ -267,13 +294,25 @@ class Resolution(Desk):
             ]
         )
 
+    def _with_photo(self, notice: Notice, photo: str | None) -> Notice:
+        """The result as a photo with its text as the caption, when the officer sent one."""
+        if photo is None:
+            return notice
+        payload = {"photo": photo, "caption": notice.payload["text"]}
+        if "markup" in notice.payload:
+            payload["markup"] = notice.payload["markup"]
+        return replace(notice, kind="photo", payload=payload)
+
     async def _post_resolution(self, conn: Connection, ticket: Ticket) -> None:
         locale = ticket.locale
         body = self.resolution_text(ticket, locale)
         markup = self._confirm_markup(ticket, locale)
+        photo = ticket.outcome_photo
         if ticket.anonymous:
             # The group learns the result; the question goes to the reporter privately.
-            group_item = await self.outbox.put(conn, self.to_group(ticket, body, "resolution"))
+            group_item = await self.outbox.put(
+                conn, self._with_photo(self.to_group(ticket, body, "resolution"), photo)
+            )
             ask = t(locale, "confirm.private_ask", receipt=Raw(body))
             confirm_item = await self.outbox.put(
                 conn, notices.text(ticket.reporter_id, ask, "confirm", markup, ticket_id=ticket.id)
@@ -286,7 +325,7 @@ class Resolution(Desk):
                 reporter=cards.mention(ticket.reporter_id, ticket.reporter_name),
             )
             group_item = await self.outbox.put(
-                conn, self.to_group(ticket, body, "resolution", markup)
+                conn, self._with_photo(self.to_group(ticket, body, "resolution", markup), photo)
             )
             confirm_item = group_item
         await ticket_rows.set_ticket(
@@ -392,6 +431,7 @@ class Resolution(Desk):
         if receipt is None:
             receipt = self.resolution_text(ticket, locale)
         body = t(locale, key, receipt=Raw(receipt), number=cards.ticket_number(ticket.id), **extra)
+        asked = await outbox_rows.get_item(conn, ticket.confirm_outbox_id)
         await self.outbox.put(
             conn,
             notices.edit(
@@ -399,7 +439,7 @@ class Resolution(Desk):
                 chat,
                 body,
                 "confirm",
-                caption=False,
+                caption=asked is not None and asked.kind == "photo",
                 markup=markup,
                 ticket_id=ticket.id,
             ),

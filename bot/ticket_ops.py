@@ -14,6 +14,7 @@ from bot.i18n import t
 from bot.notices import Markup, Notice
 from bot.outbox import Outbox
 from bot.people import Answer
+from storage import photos as photo_rows
 from storage import tickets as ticket_rows
 from storage.database import Connection, Database
 from storage.tickets import Ticket
@@ -61,7 +62,9 @@ class Desk:
         notice = notices.edit(
             ticket.card_outbox_id,
             self.squad_chat(ticket),
-            cards.card_text(ticket, self.directory, locale),
+            cards.card_text(
+                ticket, self.directory, locale, await photo_rows.photos_of(conn, ticket.id)
+            ),
             "card",
             caption=ticket.photo_file_id is not None,
             markup=cards.card_buttons(ticket, locale, self.directory, mode),

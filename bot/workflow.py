@@ -242,10 +242,11 @@ class Workflow(Desk):
             after = minutes_between(ticket.reported_at, now) or 0
             body = t(
                 ticket.locale,
-                "group.on_site",
+                "group.on_site_far" if far else "group.on_site",
                 number=cards.ticket_number(ticket_id),
                 officer=ticket.claimed_by_name or "",
                 after=duration_text(after, ticket.locale),
+                distance=round(distance or 0),
             )
             await self.set_progress(conn, ticket, body)
         self.outbox.wake()
@@ -255,11 +256,12 @@ class Workflow(Desk):
     async def arrive_by_location(
         self, chat_id: int, card_message_id: int, person: Person, spot: Spot
     ) -> Answer | None:
-        """An officer's location sent as a reply to a card; None if it is not a card."""
+        """An officer's location sent as a reply to a card, or to the map pin under it;
+        None if it replies to neither."""
         async with self.db.transaction() as conn:
             ticket = await ticket_rows.ticket_by_message(
                 conn, chat_id, card_message_id, "card_outbox_id"
-            )
+            ) or await ticket_rows.ticket_by_card_pin(conn, chat_id, card_message_id)
         if ticket is None:
             return None
         return await self.arrive(ticket.id, person, spot)

@@ -233,6 +233,24 @@ async def ticket_by_message(
     return Ticket(**row._mapping) if row else None
 
 
+async def ticket_by_card_pin(conn: Connection, chat_id: int, message_id: int) -> Ticket | None:
+    """The ticket whose current card the map pin ``message_id`` in ``chat_id`` replies to."""
+    pin = outbox.alias("pin")
+    row = (
+        await conn.execute(
+            select(tickets)
+            .join(pin, pin.c.ticket_id == tickets.c.id)
+            .where(
+                pin.c.chat_id == chat_id,
+                pin.c.message_id == message_id,
+                pin.c.purpose == "card_pin",
+                pin.c.reply_to_outbox_id == tickets.c.card_outbox_id,
+            )
+        )
+    ).first()
+    return Ticket(**row._mapping) if row else None
+
+
 async def escalations_due(conn: Connection, now: datetime, limit: int = 200) -> list[int]:
     """Tickets with an escalation step due by ``now``, soonest first."""
     rows = await conn.execute(
