@@ -49,7 +49,7 @@ def card_text(
     lines = [
         t(
             locale,
-            "card.title",
+            "card.title_closed" if ticket.status == "closed" else "card.title",
             number=ticket_number(ticket.id),
             category=directory.category_name(ticket.category, locale),
         ),

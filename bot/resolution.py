@@ -404,14 +404,7 @@ class Resolution(Desk):
 
     def _rating_markup(self, ticket: Ticket) -> Markup:
         return notices.inline(
-            [
-                [
-                    Button(
-                        "⭐" * n if n < 3 else f"{n}⭐", buttons.encode("rate", ticket.id, str(n))
-                    )
-                    for n in RATINGS
-                ]
-            ]
+            [[Button(f"{n}⭐", buttons.encode("rate", ticket.id, str(n))) for n in RATINGS]]
         )
 
     async def _edit_confirm(

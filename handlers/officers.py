@@ -109,7 +109,12 @@ async def _clock(update: Update, context: GridContext, *, on: bool) -> None:
 
 
 async def duty_command(update: Update, context: GridContext) -> None:
-    body = await context.services.duty.board(_locale(update, context))
+    message = update.effective_message
+    if message is None or message.from_user is None:
+        return
+    body = await context.services.duty.board_for(
+        message.chat_id, person_of(message.from_user), _locale(update, context)
+    )
     await _reply(context, update, body, "duty")
 
 

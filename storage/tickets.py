@@ -329,3 +329,11 @@ async def reports_since(conn: Connection, reporter_id: int, since: datetime) -> 
         )
     ).scalar()
     return int(value or 0)
+
+
+async def any_reported_before(conn: Connection, moment: float) -> bool:
+    """Whether any ticket was reported before ``moment`` (unix seconds)."""
+    row = await conn.execute(
+        select(tickets.c.id).where(type_coerce(tickets.c.reported_at, Float) < moment).limit(1)
+    )
+    return row.first() is not None
