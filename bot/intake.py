@@ -475,9 +475,14 @@ class Intake:
             body = tn(draft.user_locale, key, int(self.timeout.total_seconds() // 60))
         else:
             body = t(draft.user_locale, key)
-        if draft.panel_outbox_id is not None:
+        if draft.panel_outbox_id is not None and not draft.private:
             await self._edit_panel(conn, draft, body, None)
             return
+        if draft.panel_outbox_id is not None:
+            # In private only a new message takes the "send my location" keyboard away.
+            await self.outbox.put(
+                conn, notices.delete(draft.panel_outbox_id, draft.chat_id, "panel")
+            )
         markup = {"remove": True} if draft.private else None
         if reply_to_message_id is not None:
             notice = notices.text(

@@ -105,3 +105,18 @@ async def test_private_receipt_speaks_of_the_private_chat_and_removes_the_keyboa
     expected = t(locale, "report.private_done", receipt=Raw(receipt))
     assert re.sub("<[^>]+>", "", expected) == last.text
     assert {"remove_keyboard": True} == last.reply_markup
+
+
+async def test_private_report_cancelled_at_the_panel_removes_the_keyboard(
+    harness: Harness,
+) -> None:
+    """Cancel pressed on the category panel of a private report: the keyboard goes too."""
+    await harness.say(WANG, WANG, text=f"/start r{abs(MARKET_GROUP)}")
+    await harness.say(WANG, WANG, location=IN_WEST)
+    panel = harness.bot_last(WANG)
+    await harness.press(WANG, panel.message_id, WANG, panel.callback_data[-1])
+    last = harness.bot_last(WANG)
+    assert (t(locale_of(harness), "report.cancelled"), {"remove_keyboard": True}) == (
+        last.text,
+        last.reply_markup,
+    )
