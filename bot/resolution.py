@@ -23,6 +23,7 @@ from storage.database import Connection
 from storage.tickets import Ticket
 
 RATINGS = range(1, 6)
+CAPTION_LIMIT = 1024  # Telegram's limit on a photo's caption
 
 
 class Resolution(Desk):
@@ -295,8 +296,9 @@ class Resolution(Desk):
         )
 
     def _with_photo(self, notice: Notice, photo: str | None) -> Notice:
-        """The result as a photo with its text as the caption, when the officer sent one."""
-        if photo is None:
+        """The result as a photo with its text as the caption, when the officer sent one
+        (and the text fits a caption; the HTML's length overestimates it, which is safe)."""
+        if photo is None or len(notice.payload["text"]) > CAPTION_LIMIT:
             return notice
         payload = {"photo": photo, "caption": notice.payload["text"]}
         if "markup" in notice.payload:
