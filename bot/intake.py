@@ -112,7 +112,7 @@ class Intake:
         since = self.clock.now() - timedelta(hours=1)
         if await ticket_rows.reports_since(conn, person.id, since) < limit:
             return False
-        body = t(locale, "report.too_many", limit=limit)
+        body = tn(locale, "report.too_many", limit)
         await self._reply(conn, chat_id, body, message_id, "refusal")
         return True
 

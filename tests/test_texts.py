@@ -132,3 +132,21 @@ async def test_first_start_posts_no_digest_for_the_day_before_the_bot(
     await harness.settle()
     assert [] != harness.world.sent_to(COMMAND_CENTRE)
     await harness.stop()
+
+
+async def test_report_limit_of_one_reads_in_the_singular(
+    world: World, settings: Settings, clock: FakeClock, locale: str
+) -> None:
+    """A limit of one report an hour: the refusal says "1 time", not "1 times"."""
+    intake = settings.intake.model_copy(update={"max_reports_per_hour": 1})
+    harness = await start_harness(
+        world, in_language(settings, locale).model_copy(update={"intake": intake}), clock
+    )
+    try:
+        await harness.report_in_group(MARKET_GROUP, WANG)
+        await harness.say(MARKET_GROUP, WANG, text="/report")
+        expected = tn(locale, "report.too_many", 1)
+        assert expected == harness.bot_last(MARKET_GROUP).text
+        assert locale == "zh" or "1 time " in expected
+    finally:
+        await harness.stop()
