@@ -365,6 +365,7 @@ class Resolution(Desk):
                         | {
                             "status": "dispatched",
                             "dispatched_at": now,
+                            "overdue": None,  # a new round: its own deadlines
                             "rework_count": ticket.rework_count + 1,
                             "resolved_at": None,
                             "resolved_by": None,

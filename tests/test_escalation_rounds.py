@@ -214,3 +214,27 @@ async def test_timeline_tells_the_escalation_steps_apart(english: Harness) -> No
     ]
     assert expected == [line for line in lines if line in expected]
     assert 4 == len(set(expected))
+
+
+async def test_rework_starts_without_the_last_rounds_overdue_mark(english: Harness) -> None:
+    """Claimed late (marked overdue), resolved, then 未解决: the new round's card shows its
+    fresh claim deadline and no overdue mark from the round before."""
+    harness = english
+    ticket = await harness.report_in_group(MARKET_GROUP, WANG)
+    harness.clock.advance(minutes=6)
+    await harness.services.escalator.fire_due()
+    await harness.press_on_card(ticket.id, LI_MING, f"v1:claim:{ticket.id}")
+    await harness.press_on_card(ticket.id, LI_MING, f"v1:resolve:{ticket.id}")
+    prompt = await harness.message_of((await harness.ticket(ticket.id)).resolve_prompt_outbox_id)
+    await harness.press(MINZHU_SQUAD, prompt.message_id, LI_MING, f"v1:rcls:{ticket.id}:service")
+    await harness.press(
+        MINZHU_SQUAD, prompt.message_id, LI_MING, f"v1:ract:{ticket.id}:guided_point"
+    )
+    await harness.press(MINZHU_SQUAD, prompt.message_id, LI_MING, f"v1:rskip:{ticket.id}")
+    result = await harness.message_of((await harness.ticket(ticket.id)).resolution_outbox_id)
+    await harness.press(MARKET_GROUP, result.message_id, WANG, f"v1:nok:{ticket.id}")
+    locale = harness.services.directory.squad_locale(harness.services.directory.squads["minzhu"])
+    card = (await harness.card(ticket.id)).content or ""
+    stage = t(locale, "stage.claim")
+    assert t(locale, "card.deadline", stage=stage, time="11-23 09:41") in card.split("\n")
+    assert t(locale, "card.overdue", stages=stage) not in card.split("\n")
