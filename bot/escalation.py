@@ -243,7 +243,8 @@ class Escalator(Desk):
         old_card = ticket.card_outbox_id
         old_locale = self.directory.squad_locale(squad)
         photos = await photo_rows.photos_of(conn, ticket.id)
-        old_text = cards.card_text(ticket, self.directory, old_locale, photos)
+        # Its last line, the status ("waiting for a claim"), gives way to where it went.
+        old_text = cards.card_text(ticket, self.directory, old_locale, photos).rsplit("\n", 1)[0]
         await ticket_rows.set_ticket(
             conn,
             ticket.id,
