@@ -314,4 +314,4 @@ class Escalator(Desk):
             previous=squad.name.get(ticket.locale),
             stage=t(ticket.locale, f"stage.{stage}"),
         )
-        await self.set_progress(conn, ticket, body)
+        await self.set_progress(conn, ticket, body, with_origin=False)

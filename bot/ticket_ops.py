@@ -107,8 +107,18 @@ class Desk:
             reply_to_outbox_id=ticket.group_notice_outbox_id,
         )
 
-    async def set_progress(self, conn: Connection, ticket: Ticket, body: str) -> None:
-        """The one progress notice in the group: posted once, then edited in place."""
+    async def set_progress(
+        self, conn: Connection, ticket: Ticket, body: str, *, with_origin: bool = True
+    ) -> None:
+        """The one progress notice in the group: posted once, then edited in place. After a
+        hand-over each later edit still says why another squad has the ticket."""
+        if with_origin and ticket.handed_from in self.directory.squads:
+            body += "\n" + t(
+                ticket.locale,
+                "group.handed_note",
+                previous=self.directory.squads[ticket.handed_from or ""].name.get(ticket.locale),
+                stage=t(ticket.locale, f"stage.{ticket.handed_stage or 'claim'}"),
+            )
         if ticket.progress_outbox_id is None:
             item = await self.outbox.put(conn, self.to_group(ticket, body, "progress"))
             await ticket_rows.set_ticket(conn, ticket.id, progress_outbox_id=item)

@@ -18,6 +18,7 @@ from tests.harness import (
     MINZHU_SQUAD,
     WANG,
     XINPU_SQUAD,
+    ZHAO_GANG,
     Harness,
     start_harness,
 )
@@ -244,3 +245,25 @@ async def test_rework_starts_without_the_last_rounds_overdue_mark(english: Harne
     stage = t(locale, "stage.claim")
     assert t(locale, "card.deadline", stage=stage, time="11-23 09:41") in card.split("\n")
     assert t(locale, "card.overdue", stages=stage) not in card.split("\n")
+
+
+async def test_after_a_hand_over_later_progress_still_says_why(english: Harness) -> None:
+    """The new squad's officer claims the handed-over ticket: the group's progress notice,
+    edited again, still says why another squad has it."""
+    harness = english
+    ticket = await harness.report_in_group(MARKET_GROUP, WANG)
+    harness.clock.advance(minutes=20)
+    await harness.services.escalator.fire_due()
+    await harness.settle()
+    await harness.press_on_card(ticket.id, ZHAO_GANG, f"v1:claim:{ticket.id}")
+    directory = harness.services.directory
+    locale = directory.group_locale(MARKET_GROUP)
+    progress = await harness.message_of((await harness.ticket(ticket.id)).progress_outbox_id)
+    note = t(
+        locale,
+        "group.handed_note",
+        previous=directory.squads["minzhu"].name.get(locale),
+        stage=t(locale, "stage.claim"),
+    )
+    assert "赵刚" in (progress.text or "")
+    assert note == (progress.text or "").split("\n")[-1]
