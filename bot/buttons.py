@@ -30,6 +30,12 @@ class ButtonPress:
     argument: str = ""
 
 
+def is_number(text: str, max_digits: int = 12) -> bool:
+    """Whether ``text`` is 1 to ``max_digits`` ASCII digits: ``str.isdigit`` also accepts
+    "①" and "²", which Chinese input methods produce and ``int`` rejects."""
+    return 0 < len(text) <= max_digits and text.isascii() and text.isdigit()
+
+
 def encode(action: str, row_id: int, argument: str = "") -> str:
     """Button data for ``action`` on row ``row_id``; raises if it would exceed 64 bytes."""
     if action not in ACTIONS:
@@ -47,6 +53,6 @@ def decode(data: str | None) -> ButtonPress | None:
     parts = data.split(":")
     if len(parts) not in (3, 4) or parts[0] != VERSION or parts[1] not in ACTIONS:
         return None
-    if not parts[2].isdigit() or len(parts[2]) > 12:
+    if not is_number(parts[2]):
         return None
     return ButtonPress(parts[1], int(parts[2]), parts[3] if len(parts) == 4 else "")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
@@ -10,8 +11,9 @@ from bot import buttons
 from bot.config import Squad
 from bot.deadlines import STAGE_OF_STATUS, deadline, duty_mentions, overdue_stages
 from bot.directory import Directory
-from bot.i18n import Raw, joined, t
+from bot.i18n import Raw, joined, t, tn
 from bot.notices import Button, Markup, inline
+from storage.photos import Photo
 from storage.tickets import Ticket
 
 
@@ -38,14 +40,16 @@ def mention(user_id: int, name: str) -> Raw:
     return Raw(t("en", "mention", id=user_id, name=name))
 
 
-def card_text(ticket: Ticket, directory: Directory, locale: str) -> str:
+def card_text(
+    ticket: Ticket, directory: Directory, locale: str, photos: Sequence[Photo] = ()
+) -> str:
     """The ticket card in the squad chat: everything an officer needs, one message."""
     zone = directory.settings.zone
     place = ticket.venue_title or directory.grid_name(ticket.grid_id, locale)
     lines = [
         t(
             locale,
-            "card.title",
+            "card.title_closed" if ticket.status == "closed" else "card.title",
             number=ticket_number(ticket.id),
             category=directory.category_name(ticket.category, locale),
         ),
@@ -70,10 +74,30 @@ def card_text(ticket: Ticket, directory: Directory, locale: str) -> str:
     key = "card.reporter_private" if ticket.anonymous else "card.reporter"
     lines.append(t(locale, key, reporter=reporter))
     lines.append(t(locale, "card.reported_at", time=local_time(ticket.reported_at, zone)))
+    if ticket.handed_from is not None and ticket.handed_from in directory.squads:
+        lines.append(
+            t(
+                locale,
+                "card.handed_from",
+                previous=directory.squads[ticket.handed_from].name.get(locale),
+                stage=t(locale, f"stage.{ticket.handed_stage or 'claim'}"),
+            )
+        )
     lines.extend(duty_lines(ticket, directory, locale))
     lines.extend(progress_lines(ticket, directory, locale))
+    lines.extend(photo_lines(ticket, photos, locale))
     lines.append(t(locale, f"card.status.{ticket.status}"))
     return "\n".join(lines)
+
+
+def photo_lines(ticket: Ticket, photos: Sequence[Photo], locale: str) -> list[str]:
+    """How many resolution photos this round has, and earlier rounds (kept after a rework)."""
+    current = sum(1 for photo in photos if photo.round == ticket.rework_count)
+    earlier = len(photos) - current
+    lines = [tn(locale, "card.photos", current)] if current else []
+    if earlier:
+        lines.append(tn(locale, "card.photos_earlier", earlier))
+    return lines
 
 
 RELEASE_REASONS = ("other_task", "shift_end", "need_help", "not_ours")
@@ -146,7 +170,9 @@ def minutes_between(start: datetime | None, end: datetime | None) -> int | None:
 
 
 def duration_text(minutes: int, locale: str) -> str:
-    """``1小时5分钟`` / ``1 h 5 min``."""
+    """``1小时5分钟`` / ``1 h 5 min``; ``不到1分钟`` / ``under a minute`` rather than 0."""
+    if minutes <= 0:
+        return t(locale, "duration.under_a_minute")
     hours, rest = divmod(minutes, 60)
     if hours and rest:
         return t(locale, "duration.hours_minutes", hours=hours, minutes=rest)
@@ -160,7 +186,7 @@ def progress_lines(ticket: Ticket, directory: Directory, locale: str) -> list[st
     zone = directory.settings.zone
     lines: list[str] = []
     if ticket.rework_count:
-        lines.append(t(locale, "card.rework", count=ticket.rework_count))
+        lines.append(tn(locale, "card.rework", ticket.rework_count))
     if ticket.claimed_at is not None and ticket.claimed_by is not None:
         after = minutes_between(ticket.dispatched_at, ticket.claimed_at) or 0
         lines.append(
@@ -212,15 +238,30 @@ def progress_lines(ticket: Ticket, directory: Directory, locale: str) -> list[st
 def outcome_text(ticket: Ticket, directory: Directory, locale: str) -> str:
     """``服务 · 疏导至临时经营点``."""
     assert ticket.outcome_class is not None
-    actions = directory.settings.workflow.actions.get(ticket.outcome_class, [])
-    action = next((a.name.get(locale) for a in actions if a.code == ticket.outcome_action), "")
-    return f"{t(locale, f'outcome.{ticket.outcome_class}')} · {action}"
+    return outcome_name(directory, ticket.outcome_class, ticket.outcome_action, locale)
+
+
+def outcome_name(directory: Directory, outcome: str, code: str | None, locale: str) -> str:
+    """The 7-2-1 class and the action taken, as the catalogs and config name them."""
+    actions = directory.settings.workflow.actions.get(outcome, [])
+    action = next((a.name.get(locale) for a in actions if a.code == code), "")
+    return (
+        f"{t(locale, f'outcome.{outcome}')} · {action}"
+        if action
+        else t(locale, f"outcome.{outcome}")
+    )
 
 
 def group_receipt(
-    ticket: Ticket, directory: Directory, locale: str, fallback_from: Squad | None = None
+    ticket: Ticket,
+    directory: Directory,
+    locale: str,
+    fallback_from: Squad | None = None,
+    *,
+    private: bool = False,
 ) -> str:
-    """The confirmation shop owners see in their group (never the reporter's name).
+    """The confirmation shop owners see in their group (never the reporter's name), or,
+    ``private``, the reporter in the private chat (where the result comes privately).
 
     When the grid's own squad had nobody on duty, it says honestly who will handle it.
     """
@@ -229,6 +270,8 @@ def group_receipt(
     if fallback_from is not None:
         key = "report.accepted_fallback"
         home = fallback_from.name.get(locale)
+    if private:
+        key += "_private"
     return t(
         locale,
         key,

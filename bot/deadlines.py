@@ -14,11 +14,13 @@ from datetime import datetime, timedelta
 from bot.config import Deadlines, Settings
 from storage import tickets as ticket_rows
 from storage.database import Connection
-from storage.tickets import Ticket
+from storage.tickets import Event, Ticket
 
 STAGE_OF_STATUS = {"dispatched": "claim", "claimed": "arrive", "on_site": "resolve"}
 STAGES = ("claim", "arrive", "resolve")
 MARK_OVERDUE = "mark_overdue"
+# Events after which a ticket starts a new round with a squad: its escalation chain restarts.
+NEW_ROUND_EVENTS = ("handed_over", "reopened")
 
 
 @dataclass(frozen=True)
@@ -121,3 +123,16 @@ def offsets(settings: Settings) -> dict[tuple[str, str, int], tuple[str, float]]
             for step, (after, action) in enumerate(chain(settings, stage)):
                 table[(category.code, stage, step)] = (action, base + after.total_seconds())
     return table
+
+
+def taken_this_round(events: list[Event], stage: str) -> set[str]:
+    """The escalation actions of ``stage`` already taken since the ticket's latest hand-over
+    or rework: a release restarts the deadline, but a reminder or a lead notice already
+    sent for this round is not sent again."""
+    taken: set[str] = set()
+    for event in events:
+        if event.kind in NEW_ROUND_EVENTS:
+            taken.clear()
+        elif event.kind == "escalated" and event.detail.get("stage") == stage:
+            taken.add(str(event.detail.get("action")))
+    return taken

@@ -29,6 +29,10 @@ class Duty(Desk):
         manual = await duty_rows.active_states(conn, at)
         return on_duty(squad, at, self.directory.settings.zone, manual)
 
+    async def manual_state(self, conn: Connection, officer: int, at: datetime) -> bool | None:
+        """The officer's clock-in (True) or clock-out (False) in force, None if neither."""
+        return (await duty_rows.active_states(conn, at)).get(officer)
+
     async def route(self, conn: Connection, grid_id: str, at: datetime) -> Route:
         """The grid's squad if anyone is on duty there, else its fallbacks in turn.
 
@@ -60,17 +64,38 @@ class Duty(Desk):
         key = "duty.clocked_in" if on else "duty.clocked_out"
         return t(locale, key, until=cards.local_time(until, zone))
 
-    async def board(self, locale: str) -> str:
-        """``/duty``: who is on duty now in each squad."""
+    async def board_for(self, chat_id: int, viewer: Person, locale: str) -> str:
+        """``/duty`` for its audience: squad chats and squad members see who is on duty;
+        a grid group (shop owners) or anyone else only whether each squad has someone."""
+        directory = self.directory
+        private = chat_id == viewer.id
+        if chat_id in directory.squad_chats or (private and viewer.id in directory.memberships):
+            return await self.board(locale)
+        squads = list(directory.squads.values())
+        group = directory.groups.get(chat_id)
+        if group is not None:
+            serving = {directory.squad_of_grid[grid].id for grid in group.grids}
+            squads = [squad for squad in squads if squad.id in serving]
+        return await self.board(locale, squads, names=False)
+
+    async def board(
+        self, locale: str, squads: list[Squad] | None = None, *, names: bool = True
+    ) -> str:
+        """Who is on duty now in each squad (``names``), or only whether anyone is."""
         now = self.clock.now()
         lines = [t(locale, "duty.title", time=cards.local_time(now, self.directory.settings.zone))]
         async with self.db.transaction() as conn:
-            for squad in self.directory.squads.values():
+            for squad in squads if squads is not None else self.directory.squads.values():
                 officers = await self.on_duty(conn, squad, now)
-                names = (
+                name = squad.name.get(locale)
+                if not names:
+                    key = "duty.line_someone" if officers else "duty.line_nobody"
+                    lines.append(t(locale, key, squad=name))
+                    continue
+                listed = (
                     Raw(joined(locale, (m.name for m in officers)))
                     if officers
                     else t(locale, "duty.nobody")
                 )
-                lines.append(t(locale, "duty.line", squad=squad.name.get(locale), names=names))
+                lines.append(t(locale, "duty.line", squad=name, names=listed))
         return "\n".join(lines)

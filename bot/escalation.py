@@ -23,12 +23,14 @@ from bot.deadlines import (
     offsets,
     overdue_stages,
     plan,
+    taken_this_round,
 )
 from bot.dispatch import card_notice, pin_notice
 from bot.duty import Duty
 from bot.i18n import Raw, t
 from bot.ticket_ops import Desk
 from bot.workflow import CLEARED_CLAIM
+from storage import photos as photo_rows
 from storage import tickets as ticket_rows
 from storage.database import Connection
 from storage.tickets import Ticket
@@ -142,6 +144,10 @@ class Escalator(Desk):
                         conn, ticket_id, esc_stage=step.stage, esc_step=step.step
                     )
                     continue
+                if step.action != MARK_OVERDUE and step.action in taken_this_round(
+                    await ticket_rows.events_of(conn, ticket_id), step.stage
+                ):
+                    continue  # taken before a release in this round: passed over silently
                 extra = {"catch_up": True} if missed is not None else {}
                 await ticket_rows.add_event(
                     conn,
@@ -186,7 +192,14 @@ class Escalator(Desk):
             purpose = "card_refresh" if catch_up is not None else "card"
             await self.refresh_card(conn, await self.reload(conn, ticket.id), purpose=purpose)
         elif action == "remind_on_duty":
-            officers = await self.duty.on_duty(conn, squad, now) or squad.members
+            # Officers only: a lead is told by notify_leads, and one who clocked off is not
+            # on duty. With nobody on duty, the leads are told so instead of everyone.
+            officers = [m for m in await self.duty.on_duty(conn, squad, now) if m.role != "lead"]
+            if not officers:
+                await self._nobody_to_remind(
+                    conn, ticket, "escalate.nobody_on_duty", locale, catch_up
+                )
+                return
             names = Raw(" ".join(mention(m.telegram_id, m.name) for m in officers))
             body = t(
                 locale,
@@ -198,6 +211,12 @@ class Escalator(Desk):
             )
             await self._remind(conn, ticket, stage, body, catch_up)
         elif action == "remind_claimer":
+            clocked = await self.duty.manual_state(conn, ticket.claimed_by or 0, now)
+            if clocked is False:
+                await self._nobody_to_remind(
+                    conn, ticket, "escalate.claimer_off_duty", locale, catch_up
+                )
+                return
             who = mention(ticket.claimed_by or 0, ticket.claimed_by_name or "")
             body = t(
                 locale,
@@ -211,7 +230,53 @@ class Escalator(Desk):
         elif action == "notify_leads":
             await self._notify_leads(conn, ticket, stage, late, locale, catch_up)
         elif action == "hand_to_fallback":
-            await self._hand_over(conn, ticket, now)
+            await self._hand_over(conn, ticket, now, stage)
+
+    async def _nobody_to_remind(
+        self,
+        conn: Connection,
+        ticket: Ticket,
+        key: str,
+        locale: str,
+        catch_up: CatchUp | None = None,
+    ) -> None:
+        """Nobody to remind on duty (or the claimer clocked off): tell the leads, saying so."""
+        stage = STAGE_OF_STATUS.get(ticket.status, "claim")
+        due = deadline(ticket, self.directory.settings, stage)
+        squad = self.directory.squads[ticket.squad_id]
+        body = t(
+            locale,
+            key,
+            number=cards.ticket_number(ticket.id),
+            stage=t(locale, f"stage.{stage}"),
+            due=cards.local_time(due, self.directory.settings.zone) if due else "",
+            squad=squad.name.get(locale),
+            officer=ticket.claimed_by_name or "",
+            leads=Raw(
+                " ".join(mention(m.telegram_id, m.name) for m in self.directory.leads_of(squad))
+            ),
+        )
+        await self._to_leads(conn, ticket, body, stage, catch_up)
+
+    async def _to_leads(
+        self,
+        conn: Connection,
+        ticket: Ticket,
+        body: str,
+        stage: str,
+        catch_up: CatchUp | None = None,
+    ) -> None:
+        """A notice for the squad's leads, in their chat; in a catch-up, kept for its summary."""
+        squad = self.directory.squads[ticket.squad_id]
+        chat = self.directory.lead_chat(squad)
+        if chat == squad.dispatch_chat_id:
+            notice = self.squad_notice(ticket, body)
+        else:
+            notice = notices.text(chat, body, "lead_notice", ticket_id=ticket.id)
+        if catch_up is not None:
+            catch_up.add(LEADS, ticket.squad_id, ticket.id, stage, notice)
+        else:
+            await self.outbox.put(conn, notice)
 
     async def _remind(
         self, conn: Connection, ticket: Ticket, stage: str, body: str, catch_up: CatchUp | None
@@ -245,18 +310,11 @@ class Escalator(Desk):
             grid=self.directory.grid_name(ticket.grid_id, locale),
             leads=Raw(" ".join(mention(m.telegram_id, m.name) for m in leads)),
         )
-        chat = self.directory.lead_chat(squad)
-        if chat == squad.dispatch_chat_id:
-            notice = self.squad_notice(ticket, body)
-        else:
-            notice = notices.text(chat, body, "lead_notice", ticket_id=ticket.id)
-        if catch_up is not None:
-            catch_up.add(LEADS, ticket.squad_id, ticket.id, stage_code, notice)
-        else:
-            await self.outbox.put(conn, notice)
+        await self._to_leads(conn, ticket, body, stage_code, catch_up)
 
-    async def _hand_over(self, conn: Connection, ticket: Ticket, now: datetime) -> None:
-        """Give the ticket to the fallback squad: a new card there, the old one closed."""
+    async def _hand_over(self, conn: Connection, ticket: Ticket, now: datetime, stage: str) -> None:
+        """Give the ticket to the fallback squad: a new card there saying where it came
+        from and why; the old card keeps its text, says where it went, loses its buttons."""
         squad = self.directory.squads[ticket.squad_id]
         target = self.directory.fallback_of(squad)
         if target is None:
@@ -264,6 +322,10 @@ class Escalator(Desk):
             return
         officers = await self.duty.on_duty(conn, target, now)
         old_card = ticket.card_outbox_id
+        old_locale = self.directory.squad_locale(squad)
+        photos = await photo_rows.photos_of(conn, ticket.id)
+        # Its last line, the status ("waiting for a claim"), gives way to where it went.
+        old_text = cards.card_text(ticket, self.directory, old_locale, photos).rsplit("\n", 1)[0]
         await ticket_rows.set_ticket(
             conn,
             ticket.id,
@@ -275,6 +337,9 @@ class Escalator(Desk):
                     "dispatched_at": now,
                     "esc_stage": None,
                     "esc_step": 0,
+                    "overdue": None,
+                    "handed_from": squad.id,
+                    "handed_stage": stage,
                     "duty_mentions": json.dumps(
                         [[m.telegram_id, m.name] for m in officers], ensure_ascii=False
                     ),
@@ -282,17 +347,28 @@ class Escalator(Desk):
             ),
         )
         await ticket_rows.add_event(
-            conn, ticket.id, "handed_over", now, None, squad=target.id, previous=squad.id
+            conn,
+            ticket.id,
+            "handed_over",
+            now,
+            None,
+            squad=target.id,
+            previous=squad.id,
+            stage=stage,
         )
         ticket = await self.reload(conn, ticket.id)
-        old_locale = self.directory.squad_locale(squad)
         if old_card is not None:
-            body = t(
+            # The old card keeps what officers read (its map pin replies to it), and ends
+            # with where the ticket went and why.
+            went = t(
                 old_locale,
                 "escalate.handed_card",
                 number=cards.ticket_number(ticket.id),
                 squad=target.name.get(old_locale),
+                stage=t(old_locale, f"stage.{stage}"),
+                time=cards.local_time(now, self.directory.settings.zone),
             )
+            body = f"{old_text}\n{went}"
             await self.outbox.put(
                 conn,
                 notices.edit(
@@ -316,5 +392,7 @@ class Escalator(Desk):
             "group.handed",
             number=cards.ticket_number(ticket.id),
             squad=target.name.get(ticket.locale),
+            previous=squad.name.get(ticket.locale),
+            stage=t(ticket.locale, f"stage.{stage}"),
         )
-        await self.set_progress(conn, ticket, body)
+        await self.set_progress(conn, ticket, body, with_origin=False)

@@ -47,6 +47,12 @@ def t(locale: str, key: str, /, **params: Any) -> str:
     return template.format_map(safe)
 
 
+def tn(locale: str, key: str, count: int, /, **params: Any) -> str:
+    """``key.one`` for a count of 1, else ``key.other``, with ``count`` filled in: English
+    says "1 minute" and "2 minutes"; Chinese has one form (both keys hold it)."""
+    return t(locale, f"{key}.one" if count == 1 else f"{key}.other", count=count, **params)
+
+
 def joined(locale: str, items: Iterable[str]) -> str:
     """A list as the language writes it: 甲、乙、丙 / a, b, c (items are escaped)."""
     separator = load_catalog(locale if locale in LOCALES else "zh")["list.separator"]

@@ -53,6 +53,11 @@ class Inbox:
         """The update has been handled; it leaves the database with the next write."""
         self._handled.add(update_id)
 
+    async def set_aside(self, update_ids: Sequence[int]) -> None:
+        """Keep updates that cannot be parsed for inspection, and never handle them."""
+        async with self.db.transaction() as conn:
+            await rows.set_aside(conn, update_ids)
+
     async def flush(self) -> None:
         """Forget the handled updates now (at shut-down)."""
         await self.receive(())

@@ -14,10 +14,10 @@ from bot.clock import Clock
 from bot.directory import Directory
 from bot.dispatch import create_ticket
 from bot.duty import Duty
-from bot.i18n import Raw, joined, locale_of_language_code, t
-from bot.notices import Button
+from bot.i18n import Raw, joined, locale_of_language_code, t, tn
+from bot.notices import Button, Markup
 from bot.outbox import Outbox
-from bot.people import Answer, Person, Spot
+from bot.people import ROW_GONE, Answer, Person, Spot
 from storage import drafts as draft_rows
 from storage import tickets as ticket_rows
 from storage.database import Connection, Database
@@ -112,7 +112,7 @@ class Intake:
         since = self.clock.now() - timedelta(hours=1)
         if await ticket_rows.reports_since(conn, person.id, since) < limit:
             return False
-        body = t(locale, "report.too_many", limit=limit)
+        body = tn(locale, "report.too_many", limit)
         await self._reply(conn, chat_id, body, message_id, "refusal")
         return True
 
@@ -130,15 +130,22 @@ class Intake:
         """A fresh draft replacing the person's unfinished one; None if it was already
         started, or if the person reported too often lately (then they are told so)."""
         now = self.clock.now()
+        if await draft_rows.trigger_used(conn, trigger_key):
+            return None  # a repeated update: a double tap in one batch, a replay, a redelivery
         previous = await draft_rows.open_draft(conn, chat_id, person.id)
-        if previous is not None and previous.trigger_key == trigger_key:
-            return None
         locale = self.directory.group_locale(group_chat_id)
         if await self._over_limit(conn, chat_id, person, message_id, locale):
             return None
         if previous is not None:
             await draft_rows.set_draft(conn, previous.id, stage="cancelled", ended_at=now)
-            await self._close_panel(conn, previous, "report.replaced")
+            if previous.panel_outbox_id is None and previous.prompt_outbox_id is not None:
+                # Only its prompt was sent: the new prompt replaces it; a third message
+                # saying so would only be noise.
+                await self.outbox.put(
+                    conn, notices.delete(previous.prompt_outbox_id, previous.chat_id, "prompt")
+                )
+            else:
+                await self._close_panel(conn, previous, "report.replaced")
         return await draft_rows.insert_draft(
             conn,
             trigger_key=trigger_key,
@@ -257,7 +264,14 @@ class Intake:
                 nearest=self.directory.grid_name(nearest.grid_id, locale),
                 distance=_distance_text(nearest.distance_m, locale),
             )
-        await self._reply(conn, draft.chat_id, body, message_id, "refusal")
+        await self._reply(conn, draft.chat_id, body, message_id, "refusal", self._ask_again(draft))
+
+    def _ask_again(
+        self, draft: Draft, key: str = "report.ask_location_placeholder"
+    ) -> Markup | None:
+        """In a group, a refusal asks for a forced reply: in privacy mode the bot sees the
+        next message only if it replies to the bot. In private it sees everything."""
+        return None if draft.private else notices.force_reply(t(draft.user_locale, key))
 
     def _category_keyboard(self, draft: Draft, locale: str) -> notices.Markup:
         row: list[Button] = []
@@ -343,7 +357,8 @@ class Intake:
                 )
             elif text is not None and len(text) > limit:
                 body = t(locale, "report.too_long", limit=limit, length=len(text))
-                await self._reply(conn, chat_id, body, message_id, "refusal")
+                markup = self._ask_again(draft, "report.ask_details_placeholder")
+                await self._reply(conn, chat_id, body, message_id, "refusal", markup)
             else:
                 await self._submit(conn, draft, (text or "").strip() or None, photo_file_id)
         self.outbox.wake()
@@ -390,10 +405,20 @@ class Intake:
             route=route,
         )
         self.duty.alarm.wake_at(ticket.esc_due_at)
-        body = cards.group_receipt(ticket, self.directory, draft.user_locale, route.fallback_from)
-        if draft.private:
-            body = t(draft.user_locale, "report.private_done", receipt=Raw(body))
-        await self._edit_panel(conn, submitted, body, None)
+        body = cards.group_receipt(
+            ticket, self.directory, draft.user_locale, route.fallback_from, private=draft.private
+        )
+        if not draft.private:
+            await self._edit_panel(conn, submitted, body, None)
+            return cards.ticket_number(ticket.id)
+        # In private the receipt is a new message: only a new message can take away the
+        # "send my location" keyboard; the category panel it replaces goes.
+        body = t(draft.user_locale, "report.private_done", receipt=Raw(body))
+        assert submitted.panel_outbox_id is not None
+        await self.outbox.put(
+            conn, notices.delete(submitted.panel_outbox_id, draft.chat_id, "panel")
+        )
+        await self.outbox.put(conn, notices.text(draft.chat_id, body, "panel", {"remove": True}))
         return cards.ticket_number(ticket.id)
 
     # -- cancelling and expiry --------------------------------------------------------------
@@ -446,10 +471,18 @@ class Intake:
         self, conn: Connection, draft: Draft, key: str, reply_to_message_id: int | None = None
     ) -> None:
         """Show how a draft ended on its panel, or as a reply (to ``reply_to`` or the prompt)."""
-        body = t(draft.user_locale, key, minutes=int(self.timeout.total_seconds() // 60))
-        if draft.panel_outbox_id is not None:
+        if key == "report.expired":
+            body = tn(draft.user_locale, key, int(self.timeout.total_seconds() // 60))
+        else:
+            body = t(draft.user_locale, key)
+        if draft.panel_outbox_id is not None and not draft.private:
             await self._edit_panel(conn, draft, body, None)
             return
+        if draft.panel_outbox_id is not None:
+            # In private only a new message takes the "send my location" keyboard away.
+            await self.outbox.put(
+                conn, notices.delete(draft.panel_outbox_id, draft.chat_id, "panel")
+            )
         markup = {"remove": True} if draft.private else None
         if reply_to_message_id is not None:
             notice = notices.text(
@@ -473,7 +506,7 @@ class Intake:
     def _check_press(self, draft: Draft | None, person: Person) -> Answer | None:
         """Refuse a press on someone else's report, or on one that has ended."""
         if draft is None:
-            return Answer(t(self.directory.settings.locale, "button.stale"), alert=True)
+            return ROW_GONE
         if draft.user_id != person.id:
             return Answer(
                 t(draft.user_locale, "report.not_yours", name=draft.user_name), alert=True
@@ -492,10 +525,16 @@ class Intake:
         await self.outbox.put(conn, notice)
 
     async def _reply(
-        self, conn: Connection, chat_id: int, body: str, message_id: int, purpose: str
+        self,
+        conn: Connection,
+        chat_id: int,
+        body: str,
+        message_id: int,
+        purpose: str,
+        markup: Markup | None = None,
     ) -> None:
         await self.outbox.put(
-            conn, notices.text(chat_id, body, purpose, reply_to_message_id=message_id)
+            conn, notices.text(chat_id, body, purpose, markup, reply_to_message_id=message_id)
         )
 
     async def _say(

@@ -63,6 +63,11 @@ def text(
     return Notice(chat_id, "text", purpose, payload, **refs)
 
 
+def delete(target_outbox_id: int, chat_id: int, purpose: str) -> Notice:
+    """Delete a message sent earlier (one that would only confuse if left)."""
+    return Notice(chat_id, "delete", purpose, target_outbox_id=target_outbox_id)
+
+
 def edit(
     target_outbox_id: int,
     chat_id: int,

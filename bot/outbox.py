@@ -107,9 +107,17 @@ class Outbox:
         """Write ``notice`` in the open transaction ``conn``; return its outbox id.
 
         An edit of a message that is still waiting to be sent is folded into it: the chat
-        gets the message as it reads now, one request instead of two.
+        gets the message as it reads now, one request instead of two; a delete of such a
+        message means it is never sent.
         """
         target = notice.target_outbox_id
+        if (
+            target is not None
+            and notice.kind == "delete"
+            and target not in self._inflight
+            and await rows.cancel_pending(conn, target)  # type: ignore[arg-type]
+        ):
+            return target
         if (
             target is not None
             and notice.kind in ("edit_text", "edit_caption")
@@ -285,7 +293,9 @@ class Outbox:
             except Exception as exc:  # a transport bug must not stop the other chats
                 log.exception("delivering outbox item %s failed", item.id)
                 delivery = RetryLater(type(exc).__name__)
-            if isinstance(delivery, TargetGone) and target is not None:
+            if isinstance(delivery, TargetGone) and item.kind == "delete":
+                delivery = Delivered(None)  # already gone: what the delete wanted
+            elif isinstance(delivery, TargetGone) and target is not None:
                 delivery = await self._repost(item, target)
             return await self._record(item, delivery)
         finally:

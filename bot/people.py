@@ -39,3 +39,10 @@ class Answer:
 
     text: str
     alert: bool = False
+    # A catalog key for the handler to render in the chat's language, when the domain does
+    # not know it (the button's ticket or report is gone): see ``ROW_GONE``.
+    key: str = ""
+
+
+# A press on a button whose ticket or report does not exist (crafted, or from another database).
+ROW_GONE = Answer("", alert=True, key="button.stale")

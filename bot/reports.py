@@ -15,6 +15,7 @@ from bot.digest import TARGET_SPLIT, Digest, Figures, compute, day_bounds
 from bot.i18n import Raw, joined, t
 from bot.ticket_ops import Desk
 from storage import reports as report_rows
+from storage import tickets as ticket_rows
 
 RECURRING_WINDOW_DAYS = 7
 
@@ -98,7 +99,13 @@ class Reports(Desk):
         hour, minute = (int(part) for part in settings.digest.time.split(":"))
         if (now.hour, now.minute) < (hour, minute):
             return 0
-        return await self.post_daily(self.yesterday())
+        day = self.yesterday()
+        _, end = day_bounds(day, settings.zone)
+        async with self.db.snapshot() as conn:
+            # Before the first ticket ever (the very first start) a day is not news.
+            if not await ticket_rows.any_reported_before(conn, end):
+                return 0
+        return await self.post_daily(day)
 
     async def digest(self, day: date) -> Digest:
         """The figures of one local day, from the database."""

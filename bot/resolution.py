@@ -6,19 +6,24 @@ officer can carry on after a restart; only the officer holding the ticket may an
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bot import buttons, cards, notices
 from bot.cards import duration_text, minutes_between
 from bot.config import OUTCOME_CLASSES
 from bot.i18n import Raw, t
-from bot.notices import Button, Markup
-from bot.people import Answer, Person
+from bot.notices import Button, Markup, Notice
+from bot.people import ROW_GONE, Answer, Person
 from bot.ticket_ops import Desk
 from bot.workflow import CLEARED_CLAIM, HELD
+from storage import outbox as outbox_rows
+from storage import photos as photo_rows
 from storage import tickets as ticket_rows
 from storage.database import Connection
 from storage.tickets import Ticket
 
 RATINGS = range(1, 6)
+CAPTION_LIMIT = 1024  # Telegram's limit on a photo's caption
 
 
 class Resolution(Desk):
@@ -26,7 +31,7 @@ class Resolution(Desk):
 
     def _holder_check(self, ticket: Ticket | None, person: Person) -> Answer | None:
         if ticket is None:
-            return self.stale(self.directory.settings.locale)
+            return ROW_GONE
         locale = self.squad_locale(ticket)
         if not self.directory.may_handle(person.id, ticket.squad_id):
             squad = self.directory.squads[ticket.squad_id].name.get(locale)
@@ -114,7 +119,7 @@ class Resolution(Desk):
 
     async def choose_class(self, ticket_id: int, person: Person, outcome: str) -> Answer:
         if outcome not in OUTCOME_CLASSES:
-            return Answer(t(self.directory.settings.locale, "button.unknown"), True)
+            return Answer("", True, key="button.unknown")
         return await self._step(ticket_id, person, "class", "action", {"resolve_class": outcome})
 
     async def choose_action(self, ticket_id: int, person: Person, code: str) -> Answer:
@@ -175,11 +180,30 @@ class Resolution(Desk):
             )
         if ticket is None:
             return None
+        if ticket.status == "resolved" and photo is not None:
+            return await self.add_photo(ticket.id, person, photo)
         limit = self.directory.settings.workflow.max_note_length
         if text is not None and len(text) > limit:
             locale = self.squad_locale(ticket)
             return Answer(t(locale, "resolve.too_long", limit=limit, length=len(text)), True)
         return await self.finish(ticket.id, person, (text or "").strip() or None, photo)
+
+    async def add_photo(self, ticket_id: int, person: Person, photo: str) -> Answer:
+        """One more photo (before / after) replying to the prompt after the resolution was
+        recorded: kept with this round and counted on the card."""
+        async with self.db.transaction() as conn:
+            ticket = await ticket_rows.get_ticket(conn, ticket_id)
+            if ticket is None:
+                return ROW_GONE
+            locale = self.squad_locale(ticket)
+            if ticket.status != "resolved" or ticket.resolved_by != person.id:
+                return self.stale(locale)
+            now = self.clock.now()
+            await photo_rows.add_photo(conn, ticket_id, ticket.rework_count, photo, person.id, now)
+            await ticket_rows.add_event(conn, ticket_id, "photo_added", now, person.id)
+            await self.refresh_card(conn, ticket)
+        self.outbox.wake()
+        return Answer(t(locale, "resolve.photo_added", number=cards.ticket_number(ticket_id)))
 
     async def finish(
         self, ticket_id: int, person: Person, note: str | None, photo: str | None
@@ -218,7 +242,11 @@ class Resolution(Desk):
                 outcome=ticket.resolve_class,
                 action=ticket.resolve_action,
                 note=note,
+                photo=photo is not None,
             )
+            if photo is not None:
+                round_ = ticket.rework_count
+                await photo_rows.add_photo(conn, ticket_id, round_, photo, person.id, now)
             await ticket_rows.stamp_first(conn, ticket_id, "first_resolved_at", now)
             ticket = await self.reload(conn, ticket_id)
             await self.refresh_card(conn, ticket)
@@ -267,13 +295,26 @@ class Resolution(Desk):
             ]
         )
 
+    def _with_photo(self, notice: Notice, photo: str | None) -> Notice:
+        """The result as a photo with its text as the caption, when the officer sent one
+        (and the text fits a caption; the HTML's length overestimates it, which is safe)."""
+        if photo is None or len(notice.payload["text"]) > CAPTION_LIMIT:
+            return notice
+        payload = {"photo": photo, "caption": notice.payload["text"]}
+        if "markup" in notice.payload:
+            payload["markup"] = notice.payload["markup"]
+        return replace(notice, kind="photo", payload=payload)
+
     async def _post_resolution(self, conn: Connection, ticket: Ticket) -> None:
         locale = ticket.locale
         body = self.resolution_text(ticket, locale)
         markup = self._confirm_markup(ticket, locale)
+        photo = ticket.outcome_photo
         if ticket.anonymous:
             # The group learns the result; the question goes to the reporter privately.
-            group_item = await self.outbox.put(conn, self.to_group(ticket, body, "resolution"))
+            group_item = await self.outbox.put(
+                conn, self._with_photo(self.to_group(ticket, body, "resolution"), photo)
+            )
             ask = t(locale, "confirm.private_ask", receipt=Raw(body))
             confirm_item = await self.outbox.put(
                 conn, notices.text(ticket.reporter_id, ask, "confirm", markup, ticket_id=ticket.id)
@@ -286,7 +327,7 @@ class Resolution(Desk):
                 reporter=cards.mention(ticket.reporter_id, ticket.reporter_name),
             )
             group_item = await self.outbox.put(
-                conn, self.to_group(ticket, body, "resolution", markup)
+                conn, self._with_photo(self.to_group(ticket, body, "resolution", markup), photo)
             )
             confirm_item = group_item
         await ticket_rows.set_ticket(
@@ -298,7 +339,7 @@ class Resolution(Desk):
         async with self.db.transaction() as conn:
             ticket = await ticket_rows.get_ticket(conn, ticket_id)
             if ticket is None:
-                return self.stale(self.directory.settings.locale)
+                return ROW_GONE
             locale = ticket.locale
             if ticket.reporter_id != person.id:
                 return Answer(t(locale, "confirm.only_reporter"), True)
@@ -324,6 +365,7 @@ class Resolution(Desk):
                         | {
                             "status": "dispatched",
                             "dispatched_at": now,
+                            "overdue": None,  # a new round: its own deadlines
                             "rework_count": ticket.rework_count + 1,
                             "resolved_at": None,
                             "resolved_by": None,
@@ -365,14 +407,7 @@ class Resolution(Desk):
 
     def _rating_markup(self, ticket: Ticket) -> Markup:
         return notices.inline(
-            [
-                [
-                    Button(
-                        "⭐" * n if n < 3 else f"{n}⭐", buttons.encode("rate", ticket.id, str(n))
-                    )
-                    for n in RATINGS
-                ]
-            ]
+            [[Button(f"{n}⭐", buttons.encode("rate", ticket.id, str(n))) for n in RATINGS]]
         )
 
     async def _edit_confirm(
@@ -392,6 +427,7 @@ class Resolution(Desk):
         if receipt is None:
             receipt = self.resolution_text(ticket, locale)
         body = t(locale, key, receipt=Raw(receipt), number=cards.ticket_number(ticket.id), **extra)
+        asked = await outbox_rows.get_item(conn, ticket.confirm_outbox_id)
         await self.outbox.put(
             conn,
             notices.edit(
@@ -399,7 +435,7 @@ class Resolution(Desk):
                 chat,
                 body,
                 "confirm",
-                caption=False,
+                caption=asked is not None and asked.kind == "photo",
                 markup=markup,
                 ticket_id=ticket.id,
             ),
@@ -409,11 +445,11 @@ class Resolution(Desk):
         async with self.db.transaction() as conn:
             ticket = await ticket_rows.get_ticket(conn, ticket_id)
             if ticket is None:
-                return self.stale(self.directory.settings.locale)
+                return ROW_GONE
             locale = ticket.locale
             if ticket.reporter_id != person.id:
                 return Answer(t(locale, "confirm.only_reporter"), True)
-            if not value.isdigit() or int(value) not in RATINGS:
+            if not buttons.is_number(value, max_digits=1) or int(value) not in RATINGS:
                 return Answer(t(locale, "button.unknown"), True)
             if ticket.status != "closed" or ticket.close_reason != "solved" or ticket.rating:
                 return self.stale(locale)

@@ -14,6 +14,7 @@ from bot.i18n import t
 from bot.notices import Markup, Notice
 from bot.outbox import Outbox
 from bot.people import Answer
+from storage import photos as photo_rows
 from storage import tickets as ticket_rows
 from storage.database import Connection, Database
 from storage.tickets import Ticket
@@ -64,7 +65,9 @@ class Desk:
         notice = notices.edit(
             ticket.card_outbox_id,
             self.squad_chat(ticket),
-            cards.card_text(ticket, self.directory, locale),
+            cards.card_text(
+                ticket, self.directory, locale, await photo_rows.photos_of(conn, ticket.id)
+            ),
             purpose,
             caption=ticket.photo_file_id is not None,
             markup=cards.card_buttons(ticket, locale, self.directory, mode),
@@ -107,8 +110,18 @@ class Desk:
             reply_to_outbox_id=ticket.group_notice_outbox_id,
         )
 
-    async def set_progress(self, conn: Connection, ticket: Ticket, body: str) -> None:
-        """The one progress notice in the group: posted once, then edited in place."""
+    async def set_progress(
+        self, conn: Connection, ticket: Ticket, body: str, *, with_origin: bool = True
+    ) -> None:
+        """The one progress notice in the group: posted once, then edited in place. After a
+        hand-over each later edit still says why another squad has the ticket."""
+        if with_origin and ticket.handed_from in self.directory.squads:
+            body += "\n" + t(
+                ticket.locale,
+                "group.handed_note",
+                previous=self.directory.squads[ticket.handed_from or ""].name.get(ticket.locale),
+                stage=t(ticket.locale, f"stage.{ticket.handed_stage or 'claim'}"),
+            )
         if ticket.progress_outbox_id is None:
             item = await self.outbox.put(conn, self.to_group(ticket, body, "progress"))
             await ticket_rows.set_ticket(conn, ticket.id, progress_outbox_id=item)

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from bot import cards
 from bot.cards import duration_text, local_time, minutes_between
-from bot.i18n import t
+from bot.i18n import t, tn
 from bot.people import Person
 from bot.ticket_ops import Desk
 from storage import tickets as ticket_rows
@@ -50,13 +50,25 @@ class Views(Desk):
         if event.kind == "dispatched":
             extra = self.directory.squads[detail["squad"]].name.get(locale)
         elif event.kind == "on_site" and detail.get("distance_m") is not None:
-            extra = t(locale, "view.distance", distance=round(detail["distance_m"]))
+            key = "view.distance_far" if detail.get("far") else "view.distance"
+            extra = t(
+                locale,
+                key,
+                distance=round(detail["distance_m"]),
+                radius=round(self.directory.settings.workflow.arrival_radius_m),
+            )
         elif event.kind == "released":
             extra = t(locale, f"release.reason.{detail['reason']}")
         elif event.kind == "assigned":
             extra = self.officer_name(detail["officer"], str(detail["officer"]))
         elif event.kind == "resolved":
-            extra = t(locale, f"outcome.{detail['outcome']}")
+            extra = cards.outcome_name(
+                self.directory, detail["outcome"], detail.get("action"), locale
+            )
+            if detail.get("note"):
+                extra += t(locale, "view.note", text=detail["note"])
+            if detail.get("photo"):
+                extra += t(locale, "view.photo")
         elif event.kind == "escalated":
             extra = t(locale, f"stage.{detail['stage']}")
         elif event.kind == "handed_over":
@@ -65,7 +77,11 @@ class Views(Desk):
             extra = "⭐" * int(detail["rating"])
         if event.kind in ("reported", "confirmed", "reopened", "rated"):
             actor = t(locale, "view.reporter")
-        return t(locale, f"event.{event.kind}", time=time, actor=actor, extra=extra)
+        key = f"event.{event.kind}"
+        if event.kind == "escalated":
+            # The overdue mark, a reminder, a lead notice and a hand-over read differently.
+            key = f"event.escalated.{detail.get('action', 'mark_overdue')}"
+        return t(locale, key, time=time, actor=actor, extra=extra).rstrip()
 
     async def open_in_squad_chat(self, chat_id: int, locale: str) -> str:
         """``/open``: the squad's unresolved tickets, oldest first, with their ages."""
@@ -77,7 +93,7 @@ class Views(Desk):
         if not tickets:
             return t(locale, "view.none_open", squad=squad.name.get(locale))
         now = self.clock.now()
-        lines = [t(locale, "view.open_title", squad=squad.name.get(locale), count=len(tickets))]
+        lines = [tn(locale, "view.open_title", len(tickets), squad=squad.name.get(locale))]
         lines += [self._list_line(ticket, now, locale) for ticket in tickets[:MAX_LISTED]]
         return "\n".join(lines)
 

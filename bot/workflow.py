@@ -11,7 +11,7 @@ from geopy.distance import geodesic
 from bot import cards
 from bot.cards import RELEASE_REASONS, duration_text, minutes_between
 from bot.i18n import t
-from bot.people import Answer, Person, Spot
+from bot.people import ROW_GONE, Answer, Person, Spot
 from bot.ticket_ops import Desk
 from storage import tickets as ticket_rows
 from storage.database import Connection
@@ -36,7 +36,7 @@ class Workflow(Desk):
     def _refuse(self, ticket: Ticket | None, person: Person) -> Answer | None:
         """Refuse a press on a missing ticket or by someone outside its squad."""
         if ticket is None:
-            return self.stale(self.directory.settings.locale)
+            return ROW_GONE
         if not self.directory.may_handle(person.id, ticket.squad_id):
             squad = self.directory.squads[ticket.squad_id]
             locale = self.squad_locale(ticket)
@@ -116,8 +116,16 @@ class Workflow(Desk):
             if ticket.claimed_by != person.id:
                 return Answer(t(locale, "workflow.only_claimer"), True)
             now = self.clock.now()
+            # The squad gets a fresh claim deadline from the release (a shift change must not
+            # send the ticket to the fallback at once); steps already taken are not repeated.
             if not await ticket_rows.update_ticket_if(
-                conn, ticket_id, HELD, status="dispatched", **CLEARED_CLAIM
+                conn,
+                ticket_id,
+                HELD,
+                status="dispatched",
+                dispatched_at=now,
+                overdue=None,
+                **CLEARED_CLAIM,
             ):
                 return self.stale(locale)
             await ticket_rows.add_event(conn, ticket_id, "released", now, person.id, reason=reason)
@@ -234,10 +242,11 @@ class Workflow(Desk):
             after = minutes_between(ticket.reported_at, now) or 0
             body = t(
                 ticket.locale,
-                "group.on_site",
+                "group.on_site_far" if far else "group.on_site",
                 number=cards.ticket_number(ticket_id),
                 officer=ticket.claimed_by_name or "",
                 after=duration_text(after, ticket.locale),
+                distance=round(distance or 0),
             )
             await self.set_progress(conn, ticket, body)
         self.outbox.wake()
@@ -247,11 +256,12 @@ class Workflow(Desk):
     async def arrive_by_location(
         self, chat_id: int, card_message_id: int, person: Person, spot: Spot
     ) -> Answer | None:
-        """An officer's location sent as a reply to a card; None if it is not a card."""
+        """An officer's location sent as a reply to a card, or to the map pin under it;
+        None if it replies to neither."""
         async with self.db.transaction() as conn:
             ticket = await ticket_rows.ticket_by_message(
                 conn, chat_id, card_message_id, "card_outbox_id"
-            )
+            ) or await ticket_rows.ticket_by_card_pin(conn, chat_id, card_message_id)
         if ticket is None:
             return None
         return await self.arrive(ticket.id, person, spot)

@@ -11,7 +11,7 @@ from telegram.ext import CallbackQueryHandler
 from bot import buttons
 from bot.i18n import t
 from bot.people import Answer
-from handlers.context import GridApp, GridContext
+from handlers.context import GridApp, GridContext, chat_locale
 from handlers.parse import person_of
 
 log = logging.getLogger(__name__)
@@ -22,6 +22,8 @@ async def button_press(update: Update, context: GridContext) -> None:
     if query is None:
         return
     answer = await _route(query.data, context, update)
+    if answer.key:
+        answer = Answer(t(chat_locale(update, context), answer.key), answer.alert)
     try:
         await query.answer(answer.text[:200] or None, show_alert=answer.alert)
     except TelegramError as exc:
@@ -30,7 +32,7 @@ async def button_press(update: Update, context: GridContext) -> None:
 
 
 async def _route(data: str | None, context: GridContext, update: Update) -> Answer:
-    locale = context.services.settings.locale
+    locale = chat_locale(update, context)
     press = buttons.decode(data)
     user = update.effective_user
     if press is None or user is None:
@@ -56,7 +58,7 @@ async def _route(data: str | None, context: GridContext, update: Update) -> Answ
             return await workflow.show_menu(row, person, "")
         case "relr":
             return await workflow.release(row, person, argument)
-        case "asgo" if argument.isdigit():
+        case "asgo" if buttons.is_number(argument):
             return await workflow.assign(row, person, int(argument))
         case "resolve":
             return await resolution.start(row, person)

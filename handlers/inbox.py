@@ -14,6 +14,7 @@ import logging
 from typing import Any
 
 from telegram import Update
+from telegram.error import TelegramError
 from telegram.ext import ExtBot
 
 from bot.inbox import Inbox
@@ -26,12 +27,13 @@ class InboxBot(ExtBot[Any]):
     """An ExtBot whose getUpdates keeps the batch in the inbox before returning it, and can
     be told to resume past the updates replayed at start."""
 
-    __slots__ = ("_inbox", "_resume_offset")
+    __slots__ = ("_fetched", "_inbox", "_resume_offset")
 
     def __init__(self, inbox: Inbox, token: str, **kwargs: Any) -> None:
         super().__init__(token, **kwargs)
         self._inbox = inbox
         self._resume_offset: int | None = None
+        self._fetched: list[dict[str, Any]] | None = None
 
     def resume_from(self, offset: int) -> None:
         """Ask the next getUpdates for ``offset`` at least (past the replayed updates)."""
@@ -42,9 +44,33 @@ class InboxBot(ExtBot[Any]):
     ) -> tuple[Update, ...]:
         if self._resume_offset is not None:
             offset = max(offset or 0, self._resume_offset)
-        updates = await super().get_updates(offset, *args, **kwargs)
         self._resume_offset = None
-        return updates
+        self._fetched = None
+        try:
+            return await super().get_updates(offset, *args, **kwargs)
+        except TelegramError:
+            raise
+        except Exception:
+            if self._fetched is None:
+                raise
+            # PTB could not parse the batch (it logs it): hand on what it can parse, keep the
+            # rest aside, and confirm the whole batch so it is not fetched again and again.
+            return await self._readable_part(self._fetched)
+
+    async def _readable_part(self, batch: list[dict[str, Any]]) -> tuple[Update, ...]:
+        readable: list[Update] = []
+        unreadable: list[int] = []
+        for raw in batch:
+            try:
+                readable.append(Update.de_json(raw, self))
+            except Exception as exc:  # whatever a stranger's JSON makes PTB raise
+                log.error(
+                    "inbox: update %s cannot be parsed, kept aside: %r", raw["update_id"], exc
+                )
+                unreadable.append(raw["update_id"])
+        await self._inbox.set_aside(unreadable)
+        self._resume_offset = max(raw["update_id"] for raw in batch) + 1
+        return tuple(readable)
 
     async def _post(self, endpoint: str, *args: Any, **kwargs: Any) -> Any:
         result = await super()._post(endpoint, *args, **kwargs)
@@ -56,6 +82,7 @@ class InboxBot(ExtBot[Any]):
             await self._inbox.receive(
                 [(raw["update_id"], json.dumps(raw, ensure_ascii=False)) for raw in result]
             )
+            self._fetched = result
         return result
 
 
@@ -81,11 +108,12 @@ async def replay_inbox(app: GridApp, inbox: Inbox) -> int:
     for item in kept:
         try:
             update = Update.de_json(json.loads(item.raw), app.bot)
-        except (ValueError, TypeError, KeyError) as exc:
-            log.error("inbox: update %s cannot be read again, dropped: %s", item.update_id, exc)
+        except Exception as exc:  # whatever a stranger's JSON makes PTB raise
+            log.error("inbox: update %s cannot be parsed, kept aside: %r", item.update_id, exc)
+            await inbox.set_aside([item.update_id])
         else:
             await app.process_update(update)
-        inbox.handled(item.update_id)
+            inbox.handled(item.update_id)
     offset = inbox.resume_offset(kept)
     if offset is not None and isinstance(app.bot, InboxBot):
         app.bot.resume_from(offset)

@@ -6,9 +6,10 @@ from telegram import Update
 from telegram.ext import CommandHandler, MessageHandler, filters
 
 from bot import notices
-from bot.i18n import locale_of_language_code, t
+from bot.buttons import is_number
+from bot.i18n import t
 from bot.people import Answer
-from handlers.context import GridApp, GridContext
+from handlers.context import GridApp, GridContext, chat_locale
 from handlers.parse import largest_photo, person_of, replies_to_bot, spot_of
 
 NEW_MESSAGES = filters.UpdateType.MESSAGE
@@ -18,14 +19,7 @@ OFFICER_GROUP = 1
 
 
 def _locale(update: Update, context: GridContext) -> str:
-    chat = update.effective_chat
-    if chat is not None and chat.id in context.directory.squad_chats:
-        return context.directory.squad_locale(context.directory.squad_chats[chat.id])
-    if chat is not None and chat.id in context.directory.groups:
-        return context.directory.group_locale(chat.id)
-    user = update.effective_user
-    default = context.services.settings.locale
-    return locale_of_language_code(user.language_code if user else None, default)
+    return chat_locale(update, context)
 
 
 async def _reply(context: GridContext, update: Update, body: str, purpose: str) -> None:
@@ -69,7 +63,7 @@ async def ticket_command(update: Update, context: GridContext) -> None:
         return
     locale = _locale(update, context)
     argument = (context.args or [""])[0].lstrip("#")
-    if not argument.isdigit() or len(argument) > 12:
+    if not is_number(argument):
         await _reply(context, update, t(locale, "view.usage_ticket"), "view")
         return
     body = await context.services.views.timeline(
@@ -115,7 +109,12 @@ async def _clock(update: Update, context: GridContext, *, on: bool) -> None:
 
 
 async def duty_command(update: Update, context: GridContext) -> None:
-    body = await context.services.duty.board(_locale(update, context))
+    message = update.effective_message
+    if message is None or message.from_user is None:
+        return
+    body = await context.services.duty.board_for(
+        message.chat_id, person_of(message.from_user), _locale(update, context)
+    )
     await _reply(context, update, body, "duty")
 
 

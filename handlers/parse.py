@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from telegram import Message, User
 
+from bot.buttons import is_number
 from bot.people import Person, Spot
 
 
@@ -39,6 +40,6 @@ def largest_photo(message: Message) -> str | None:
 
 def start_payload_group(payload: str) -> int | None:
     """The grid group id in a ``r<digits>`` deep-link payload."""
-    if len(payload) < 2 or payload[0] != "r" or not payload[1:].isdigit() or len(payload) > 20:
+    if payload[:1] != "r" or not is_number(payload[1:], max_digits=19):
         return None
     return -int(payload[1:])

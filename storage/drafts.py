@@ -84,6 +84,14 @@ async def open_draft(conn: Connection, chat_id: int, user_id: int) -> Draft | No
     return _draft(row) if row else None
 
 
+async def trigger_used(conn: Connection, trigger_key: str) -> bool:
+    """Whether a draft was ever started by this update (whatever became of it since)."""
+    row = await conn.execute(
+        select(report_drafts.c.id).where(report_drafts.c.trigger_key == trigger_key).limit(1)
+    )
+    return row.first() is not None
+
+
 async def location_used(conn: Connection, chat_id: int, message_id: int) -> bool:
     """Whether a draft in this chat already took this location message."""
     row = await conn.execute(

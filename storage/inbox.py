@@ -6,7 +6,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, delete, func, select
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.dialects.sqlite import insert
 
 from storage.database import Connection
@@ -22,6 +22,7 @@ class KeptUpdate:
     update_id: int
     received_at: datetime
     raw: str
+    unreadable: bool = False
 
 
 async def keep(conn: Connection, updates: Sequence[tuple[int, str]], now: datetime) -> None:
@@ -43,8 +44,26 @@ async def forget(conn: Connection, update_ids: Collection[int]) -> None:
 
 
 async def kept(conn: Connection) -> list[KeptUpdate]:
-    """Every stored update, oldest (lowest update_id) first."""
-    rows = await conn.execute(select(inbox).order_by(inbox.c.update_id))
+    """Every stored update that can be handled, oldest (lowest update_id) first."""
+    rows = await conn.execute(
+        select(inbox).where(inbox.c.unreadable.is_(False)).order_by(inbox.c.update_id)
+    )
+    return [KeptUpdate(**row._mapping) for row in rows]
+
+
+async def set_aside(conn: Connection, update_ids: Collection[int]) -> None:
+    """Mark kept updates unreadable: they stay for inspection and are never handled."""
+    if update_ids:
+        await conn.execute(
+            update(inbox).where(inbox.c.update_id.in_(sorted(update_ids))).values(unreadable=True)
+        )
+
+
+async def unreadable(conn: Connection) -> list[KeptUpdate]:
+    """The updates set aside as unreadable, oldest first."""
+    rows = await conn.execute(
+        select(inbox).where(inbox.c.unreadable.is_(True)).order_by(inbox.c.update_id)
+    )
     return [KeptUpdate(**row._mapping) for row in rows]
 
 

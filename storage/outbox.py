@@ -181,6 +181,19 @@ async def fold_edit(conn: Connection, target_outbox_id: int, text_: str, markup:
     return bool(result.rowcount)
 
 
+async def cancel_pending(conn: Connection, item_id: int) -> bool:
+    """Never send ``item_id`` (nor its pending edits) if it is still waiting; True if so."""
+    result = await conn.execute(
+        update(outbox)
+        .where(outbox.c.id == item_id, outbox.c.status == PENDING)
+        .values(status=SUPERSEDED, last_error="deleted before it was sent")
+    )
+    if not result.rowcount:
+        return False
+    await conn.execute(_SUPERSEDE, {"target": item_id})
+    return True
+
+
 async def due_in_chat(
     conn: Connection, chat_id: int, now: datetime, limit: int
 ) -> tuple[list[OutboxItem], datetime | None]:

@@ -23,6 +23,7 @@ from sqlalchemy import (
     Table,
     Text,
     TypeDecorator,
+    false,
     text,
 )
 
@@ -148,6 +149,9 @@ tickets = Table(
     Column("first_claimed_at", UtcTime),
     Column("first_on_site_at", UtcTime),
     Column("first_resolved_at", UtcTime),
+    # After a hand-over: the squad that missed the deadline, and which deadline.
+    Column("handed_from", Text),
+    Column("handed_stage", Text),
     Index("tickets_by_squad_status", "squad_id", "status"),
     Index("tickets_by_card", "card_outbox_id"),
     Index("tickets_by_resolve_prompt", "resolve_prompt_outbox_id"),
@@ -174,6 +178,19 @@ ticket_events = Table(
     Column("at", UtcTime, nullable=False),
     Column("detail", Text, nullable=False, server_default="{}"),
     Index("events_by_ticket", "ticket_id", "id"),
+)
+
+# Resolution photos, per round (a rework starts a new round): the 7-2-1 method's record.
+ticket_photos = Table(
+    "ticket_photos",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("ticket_id", Integer, ForeignKey("tickets.id"), nullable=False),
+    Column("round", Integer, nullable=False),
+    Column("file_id", Text, nullable=False),
+    Column("officer_id", Integer),
+    Column("at", UtcTime, nullable=False),
+    Index("photos_by_ticket", "ticket_id", "id"),
 )
 
 outbox = Table(
@@ -241,6 +258,8 @@ inbox = Table(
     Column("update_id", Integer, primary_key=True, autoincrement=False),
     Column("received_at", UtcTime, nullable=False),
     Column("raw", Text, nullable=False),
+    # python-telegram-bot could not parse it: kept for inspection, never handled.
+    Column("unreadable", Boolean, nullable=False, server_default=false()),
 )
 
 

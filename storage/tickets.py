@@ -72,6 +72,8 @@ class Ticket:
     first_claimed_at: datetime | None = None
     first_on_site_at: datetime | None = None
     first_resolved_at: datetime | None = None
+    handed_from: str | None = None
+    handed_stage: str | None = None
 
 
 @dataclass(frozen=True)
@@ -231,6 +233,24 @@ async def ticket_by_message(
     return Ticket(**row._mapping) if row else None
 
 
+async def ticket_by_card_pin(conn: Connection, chat_id: int, message_id: int) -> Ticket | None:
+    """The ticket whose current card the map pin ``message_id`` in ``chat_id`` replies to."""
+    pin = outbox.alias("pin")
+    row = (
+        await conn.execute(
+            select(tickets)
+            .join(pin, pin.c.ticket_id == tickets.c.id)
+            .where(
+                pin.c.chat_id == chat_id,
+                pin.c.message_id == message_id,
+                pin.c.purpose == "card_pin",
+                pin.c.reply_to_outbox_id == tickets.c.card_outbox_id,
+            )
+        )
+    ).first()
+    return Ticket(**row._mapping) if row else None
+
+
 async def escalations_due(conn: Connection, now: datetime, limit: int = 200) -> list[int]:
     """Tickets with an escalation step due by ``now``, soonest first."""
     rows = await conn.execute(
@@ -309,3 +329,11 @@ async def reports_since(conn: Connection, reporter_id: int, since: datetime) -> 
         )
     ).scalar()
     return int(value or 0)
+
+
+async def any_reported_before(conn: Connection, moment: float) -> bool:
+    """Whether any ticket was reported before ``moment`` (unix seconds)."""
+    row = await conn.execute(
+        select(tickets.c.id).where(type_coerce(tickets.c.reported_at, Float) < moment).limit(1)
+    )
+    return row.first() is not None

@@ -43,11 +43,17 @@ texts = st.one_of(
             "/digest 2026-13-45",
             "/export x y",
             "/stats 99d",
+            # Unicode digits from Chinese input methods: str.isdigit() says yes, int() no.
+            "/ticket ①",
+            "/ticket ²",
+            "/start r²",
+            "/start r①",
         ]
     ),
 )
 callback_data = st.one_of(
     st.text(max_size=70),
+    st.sampled_from(["v1:claim:²", "v1:claim:①", "v1:rate:1001:²", "v1:asgo:1001:①"]),
     st.builds(
         lambda a, n, x: f"v1:{a}:{n}:{x}",
         st.sampled_from(

@@ -260,3 +260,16 @@ async def test_retry_after_keeps_the_chats_order(
     while await outbox.flush():
         pass
     assert ["elsewhere", "first", "second"] == [text for _, text in telegram.sent]
+
+
+async def test_a_message_deleted_before_it_was_sent_is_never_sent(
+    db: Database, clock: FakeClock, sleeper: Sleeper, telegram: LimitedTelegram
+) -> None:
+    """A prompt replaced before it left costs the chat nothing: neither it nor the delete
+    is sent."""
+    outbox = paced_outbox(db, clock, sleeper, telegram)
+    prompt = await outbox.send(notices.text(GROUP, "old prompt", "prompt"))
+    await outbox.send(notices.Notice(GROUP, "delete", "prompt", target_outbox_id=prompt))
+    await outbox.send(notices.text(GROUP, "new prompt", "prompt"))
+    await outbox.flush()
+    assert [(GROUP, "new prompt")] == telegram.sent

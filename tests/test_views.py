@@ -22,7 +22,7 @@ async def test_ticket_timeline_for_reporter_and_squad(harness: Harness) -> None:
     await harness.press_on_card(ticket.id, LI_MING, f"v1:claim:{ticket.id}")
     await harness.say(MARKET_GROUP, WANG, text=f"/ticket {ticket.id}")
     timeline = harness.bot_last(MARKET_GROUP).text or ""
-    assert "09:30 上报人上报" in timeline
+    assert "09:30 收到上报" in timeline
     assert "09:30 派往民主路中队" in timeline
     assert "09:35 李明 认领" in timeline
     await harness.say(MINZHU_SQUAD, LI_MING, text=f"/ticket #{ticket.id}")
