@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -10,7 +11,7 @@ from typing import Any
 import numpy as np
 import shapely
 from geopy.distance import geodesic
-from shapely.geometry import Point, box, shape
+from shapely.geometry import Point
 from shapely.ops import nearest_points
 
 METRES_PER_DEGREE = 111_320.0
@@ -33,14 +34,16 @@ class GridIndex:
 
     def __init__(self, grids: Iterable[tuple[str, dict[str, Any]]]) -> None:
         self._ids: list[str] = []
-        geometries = []
+        documents = []
         for grid_id, geometry in grids:
             if geometry.get("type") == "Feature":
                 geometry = geometry["geometry"]
-            polygon = shape(geometry)
-            shapely.prepare(polygon)
             self._ids.append(grid_id)
-            geometries.append(polygon)
+            documents.append(json.dumps(geometry))
+        # One call for all polygons: GEOS reads GeoJSON in bulk about twice as fast as
+        # shapely.geometry.shape builds them one by one.
+        geometries = list(shapely.from_geojson(documents)) if documents else []
+        shapely.prepare(geometries)
         self._geometries = geometries
         self._tree = shapely.STRtree(geometries)
         self._cells = CellIndex(geometries)
@@ -87,10 +90,11 @@ class CellIndex:
     """Which polygon holds a point, by a hash of square cells.
 
     Building a shapely Point and querying the tree costs some 25 us a lookup (shapely's
-    per-call overhead). Here a lookup is a dictionary look-up: a cell lying wholly inside
-    one polygon answers at once, and in a cell an edge crosses, the point is tested against
-    the few vertices of each polygon's part inside that cell. Where polygons overlap, the
-    earliest wins, as with the tree.
+    per-call overhead). Here a cell lying wholly inside one polygon answers with a
+    dictionary look-up; in a cell an edge crosses, the point is tested against the few
+    vertices of each polygon's part inside that cell. Where polygons
+    overlap, the earliest wins, as with the tree. The cells are classified with shapely's
+    array functions, in C: one call per cell and polygon spent seconds on 10,000 grids.
     """
 
     def __init__(self, geometries: list[Any]) -> None:
@@ -99,36 +103,46 @@ class CellIndex:
         # Half the typical grid's side: every grid then wholly holds at least one cell.
         size = float(np.median(sides)) / 2 if len(sides) else 1.0
         self._size = size if size > 0 else 1.0
+        self._geometries = geometries
         self._covered: dict[tuple[int, int], int] = {}
-        self._crossing: dict[tuple[int, int], list[tuple[int, list[Ring]]]] = {}
-        members: dict[tuple[int, int], list[int]] = {}
-        for number, (min_x, min_y, max_x, max_y) in enumerate(bounds):
-            for x in range(self._cell(min_x), self._cell(max_x) + 1):
-                for y in range(self._cell(min_y), self._cell(max_y) + 1):
-                    members.setdefault((x, y), []).append(number)
-        for cell, numbers in members.items():
-            self._classify(cell, [(n, geometries[n]) for n in numbers])
+        self._crossing: dict[tuple[int, int], list[int]] = {}
+        self._clipped: dict[tuple[int, int], list[tuple[int, list[Ring]]]] = {}
+        if geometries:
+            self._build(np.asarray(geometries, dtype=object), bounds)
 
     def _cell(self, value: float) -> int:
         return math.floor(value / self._size)
 
-    def _classify(self, cell: tuple[int, int], polygons: list[tuple[int, Any]]) -> None:
-        x, y = cell
-        square = box(x * self._size, y * self._size, (x + 1) * self._size, (y + 1) * self._size)
-        parts = []
-        for number, polygon in polygons:
-            clipped = [p for p in shapely.get_parts(polygon.intersection(square)) if p.area > 0]
-            if clipped:
-                parts.append((number, polygon, clipped))
-        if not parts:
-            return
-        if parts[0][1].contains(square):
-            self._covered[cell] = parts[0][0]
-            return
-        self._crossing[cell] = [
-            (number, [list(ring.coords) for p in clipped for ring in (p.exterior, *p.interiors)])
-            for number, _, clipped in parts
-        ]
+    def _build(self, geometries: Any, bounds: Any) -> None:
+        low = np.floor(bounds[:, :2] / self._size).astype(np.int64)
+        high = np.floor(bounds[:, 2:] / self._size).astype(np.int64)
+        heights = high[:, 1] - low[:, 1] + 1
+        counts = (high[:, 0] - low[:, 0] + 1) * heights
+        number = np.repeat(np.arange(len(geometries)), counts)
+        offset = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+        cell_x = low[number, 0] + offset // heights[number]
+        cell_y = low[number, 1] + offset % heights[number]
+        squares = shapely.box(
+            cell_x * self._size,
+            cell_y * self._size,
+            (cell_x + 1) * self._size,
+            (cell_y + 1) * self._size,
+        )
+        polygons = geometries[number]
+        reaches = shapely.intersects(polygons, squares)  # a touch only is dropped at _clip
+        whole = np.zeros(len(number), dtype=bool)
+        whole[reaches] = shapely.contains(polygons[reaches], squares[reaches])
+        # Earliest polygon first within a cell, as the tree would answer where grids overlap.
+        order = np.lexsort((number, cell_y, cell_x))
+        order = order[reaches[order]]
+        for pair in order.tolist():
+            cell = (int(cell_x[pair]), int(cell_y[pair]))
+            if cell in self._covered:
+                continue
+            if whole[pair] and cell not in self._crossing:
+                self._covered[cell] = int(number[pair])
+            else:
+                self._crossing.setdefault(cell, []).append(int(number[pair]))
 
     def containing(self, x: float, y: float) -> int | None:
         """The earliest polygon holding the point (x, y), or None."""
@@ -136,10 +150,38 @@ class CellIndex:
         covered = self._covered.get(cell)
         if covered is not None:
             return covered
-        for number, rings in self._crossing.get(cell, ()):
+        parts = self._clipped.get(cell)
+        if parts is None:
+            parts = self._clip(cell)
+        for number, rings in parts:
             if _inside(rings, x, y):
                 return number
         return None
+
+    def _clip(self, cell: tuple[int, int]) -> list[tuple[int, list[Ring]]]:
+        """The rings of each candidate polygon's part inside ``cell``, kept once computed.
+
+        Clipping every edge cell at start cost seconds for 10,000 grids; a cell is clipped
+        the first time a point falls in it (well under a millisecond), then a lookup there
+        tests a handful of vertices in plain Python.
+        """
+        x, y = cell
+        square = shapely.box(
+            x * self._size, y * self._size, (x + 1) * self._size, (y + 1) * self._size
+        )
+        parts = []
+        for number in self._crossing.get(cell, ()):
+            clipped = shapely.get_parts(shapely.intersection(self._geometries[number], square))
+            rings = [
+                list(ring.coords)
+                for part in clipped
+                if part.area > 0
+                for ring in (part.exterior, *part.interiors)
+            ]
+            if rings:
+                parts.append((number, rings))
+        self._clipped[cell] = parts
+        return parts
 
 
 def _inside(rings: list[Ring], x: float, y: float) -> bool:
