@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 
 DRAFT_SWEEP = timedelta(seconds=30)
 CONFIRM_SWEEP = timedelta(seconds=60)
+FILE_SWEEP = timedelta(seconds=60)  # chart and export files already sent are removed
 GROUP_COMMANDS = (
     "report", "cancel", "ticket", "open", "mine", "duty", "onduty", "offduty",
     "digest", "stats", "export", "help",
@@ -99,6 +100,9 @@ async def _post_init(app: GridApp) -> None:
         app.job_queue.run_repeating(
             _close_unconfirmed, interval=CONFIRM_SWEEP, first=2, name="close-unconfirmed-tickets"
         )
+        app.job_queue.run_repeating(
+            _sweep_files, interval=FILE_SWEEP, first=3, name="remove-sent-files"
+        )
     corrected = await services.escalator.rearm_all()
     if corrected:
         log.info("re-derived the escalation timers of %s open tickets", corrected)
@@ -165,6 +169,10 @@ class EscalationTimer:
 async def _post_digest(context: GridContext) -> None:
     reports = context.services.reports
     await reports.post_daily(reports.yesterday())
+
+
+async def _sweep_files(context: GridContext) -> None:
+    await context.services.reports.sweep()
 
 
 async def _close_unconfirmed(context: GridContext) -> None:

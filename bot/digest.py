@@ -23,6 +23,7 @@ from __future__ import annotations
 import math
 import statistics
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -31,6 +32,8 @@ from zoneinfo import ZoneInfo
 from bot.config import OUTCOME_CLASSES, Settings
 from bot.deadlines import limits
 from bot.hotspots import recurring_places
+from bot.rounds import officer_figures
+from storage.reports import EventRow
 
 TARGET_SPLIT = {"service": 0.7, "management": 0.2, "enforcement": 0.1}
 OLDEST_SHOWN = 3
@@ -78,6 +81,7 @@ class Figures:
     actions: Counter[str] = field(default_factory=Counter)
     open_at_midnight: int = 0
     oldest_open: list[tuple[int, float]] = field(default_factory=list)
+    ratings: list[int] = field(default_factory=list)
 
     def summary(self) -> dict[str, Any]:
         """The figures as plain numbers (rates as fractions, times in minutes)."""
@@ -103,6 +107,10 @@ class Figures:
             "rework_rate": rate(self.reopened, self.resolved),
             "split_721": {c: rate(self.outcomes[c], resolved_split) for c in OUTCOME_CLASSES},
             "top_actions": self.actions.most_common(3),
+            "satisfaction": {
+                "rated": len(self.ratings),
+                "average": statistics.mean(self.ratings) if self.ratings else None,
+            },
         }
 
 
@@ -114,10 +122,16 @@ class Digest:
     hot_grids: list[tuple[str, int]]
     recurring: list[dict[str, Any]]
     officers: list[dict[str, Any]]
+    as_of: datetime
+    complete: bool = True
+    first_day: date | None = None
 
     def as_json(self) -> dict[str, Any]:
         return {
             "day": self.day.isoformat(),
+            "first_day": (self.first_day or self.day).isoformat(),
+            "as_of": self.as_of.isoformat(),
+            "complete": self.complete,
             "total": self.total.summary(),
             "squads": {k: v.summary() for k, v in self.squads.items()},
             "hot_grids": self.hot_grids,
@@ -126,51 +140,71 @@ class Digest:
         }
 
 
+@dataclass
+class Inputs:
+    """What the storage queries returned for one digest."""
+
+    rows: list[Any]
+    reopened: set[int]
+    open_rows: list[Any]
+    recent_points: list[Any]
+    events: list[EventRow] = field(default_factory=list)
+
+
 def compute(
     day: date,
-    rows: list[Any],
-    reopened: set[int],
-    open_rows: list[Any],
-    recent_points: list[Any],
+    inputs: Inputs,
     settings: Settings,
-    end: float | None = None,
+    end: float,
+    name_of: Callable[[int, dict[str, Any]], str],
+    officer_in_scope: Callable[[int], bool] = lambda _: True,
+    first_day: date | None = None,
 ) -> Digest:
-    """The digest of ``day`` (or, with ``end``, of any range ending then) from the rows the
-    storage queries returned."""
+    """The digest of the tickets reported up to ``end`` (the end of ``day``, or now for a
+    day not yet over) from the rows the storage queries returned."""
     zone = settings.zone
-    if end is None:
-        _, end = day_bounds(day, zone)
+    _, midnight = day_bounds(day, zone)
     total = Figures()
     squads: dict[str, Figures] = defaultdict(Figures)
-    officers: dict[int, dict[str, Any]] = {}
     grids: Counter[str] = Counter()
-    for row in rows:
+    ratings = {e.ticket_id: int(e.detail["rating"]) for e in inputs.events if e.kind == "rated"}
+    for row in inputs.rows:
         grids[row.grid_id] += 1
-        for figures in (total, squads[row.squad_id]):
-            _count(figures, row, end, row.id in reopened, settings)
-        _count_officer(officers, row, end)
-    for row in open_rows:
+        for figures in (total, squads[row.home_squad_id]):
+            _count(figures, row, end, row.id in inputs.reopened, settings)
+            if row.id in ratings:
+                figures.ratings.append(ratings[row.id])
+    for row in inputs.open_rows:
         age = (end - row.reported_at) / 3600
-        for figures in (total, squads[row.squad_id]):
+        for figures in (total, squads[row.home_squad_id]):
             figures.open_at_midnight += 1
             if len(figures.oldest_open) < OLDEST_SHOWN:
                 figures.oldest_open.append((row.id, age))
+    officers = officer_figures(inputs.events, name_of)
     people = [
         {
-            "officer": o["name"],
-            "claimed": o["claimed"],
-            "resolved": o["resolved"],
-            "median_minutes_to_arrive": median(o["arrive"]),
+            "officer": o.name,
+            "claimed": o.claimed,
+            "on_site": o.on_site,
+            "resolved": o.resolved,
+            "reworked": o.reworked,
+            "median_minutes_to_arrive": median(o.arrive_minutes),
         }
-        for o in sorted(officers.values(), key=lambda o: (-o["resolved"], -o["claimed"], o["name"]))
+        for user_id, o in sorted(
+            officers.items(), key=lambda p: (-p[1].resolved, -p[1].claimed, p[1].name)
+        )
+        if officer_in_scope(user_id)
     ]
     return Digest(
         day=day,
         total=total,
         squads=dict(sorted(squads.items())),
         hot_grids=grids.most_common(5),
-        recurring=recurring_places(recent_points, zone),
+        recurring=recurring_places(inputs.recent_points, zone),
         officers=people,
+        as_of=datetime.fromtimestamp(end, zone),
+        complete=end >= midnight,
+        first_day=first_day,
     )
 
 
@@ -203,21 +237,3 @@ def _count(figures: Figures, row: Any, end: float, reopened: bool, settings: Set
     if row.outcome_class and _before(row.resolved_at, end):
         figures.outcomes[row.outcome_class] += 1
         figures.actions[f"{row.outcome_class}:{row.outcome_action}"] += 1
-
-
-def _count_officer(officers: dict[int, dict[str, Any]], row: Any, end: float) -> None:
-    if row.claimed_by is None:
-        return
-    entry = officers.setdefault(
-        row.claimed_by,
-        {
-            "name": row.claimed_by_name or str(row.claimed_by),
-            "claimed": 0,
-            "resolved": 0,
-            "arrive": [],
-        },
-    )
-    entry["claimed"] += _before(row.first_claimed_at, end)
-    entry["resolved"] += row.resolved_by == row.claimed_by and _before(row.resolved_at, end)
-    if _before(row.first_on_site_at, end):
-        entry["arrive"].append((row.first_on_site_at - row.reported_at) / 60)
