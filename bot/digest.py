@@ -1,7 +1,9 @@
 """The daily digest: the figures digital urban-management evaluations use, for one day.
 
 A ticket counts in the local day it was reported, and every figure is "as of the end of that
-day" (midnight), so a day's digest reads the same whenever it is made. Formulas:
+day" (midnight), so a finished day's digest reads the same whenever it is made; a day not yet
+over is counted as of now (``Digest.as_of``, ``complete`` False). Tickets count with their
+grid's squad (``home_squad_id``), also after a hand-over. Formulas:
 
 - received: tickets reported that day
 - claimed / on site / resolved: of those, first claimed / on site / resolved before midnight
@@ -16,6 +18,8 @@ day" (midnight), so a day's digest reads the same whenever it is made. Formulas:
   closed unconfirmed) / received; rework rate (返工率) = reopened / resolved
 - 7-2-1 split: resolved tickets by the outcome class of their resolution, against 70/20/10
 - still open at midnight: every ticket reported before midnight and not closed by then
+- satisfaction: the mean of the ratings given before midnight, and how many rated
+- per officer: by round, from the events (bot/rounds.py)
 """
 
 from __future__ import annotations
