@@ -36,10 +36,12 @@ from zoneinfo import ZoneInfo
 from bot.config import OUTCOME_CLASSES, Settings
 from bot.deadlines import limits
 from bot.hotspots import recurring_places
-from bot.rounds import officer_figures
+from bot.rounds import officer_figures, states
 from storage.reports import EventRow
 
 TARGET_SPLIT = {"service": 0.7, "management": 0.2, "enforcement": 0.1}
+# A split within 10 points of 70/20/10 in every class is on target.
+SPLIT_TOLERANCE = 0.10
 OLDEST_SHOWN = 3
 
 
@@ -66,6 +68,14 @@ def rate(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
 
+def off_target(split: dict[str, float | None]) -> bool:
+    """Whether a 7-2-1 split strays more than SPLIT_TOLERANCE from 70/20/10 in any class."""
+    return any(
+        share is not None and abs(share - TARGET_SPLIT[c]) > SPLIT_TOLERANCE
+        for c, share in split.items()
+    )
+
+
 @dataclass
 class Figures:
     """One scope's figures: a squad, or the whole district."""
@@ -86,6 +96,11 @@ class Figures:
     open_at_midnight: int = 0
     oldest_open: list[tuple[int, float]] = field(default_factory=list)
     ratings: list[int] = field(default_factory=list)
+    overdue: dict[str, list[int]] = field(
+        default_factory=lambda: {"claim": [], "arrive": [], "resolve": []}
+    )
+    open_by_state: Counter[str] = field(default_factory=Counter)
+    open_by_officer: Counter[str] = field(default_factory=Counter)
 
     def summary(self) -> dict[str, Any]:
         """The figures as plain numbers (rates as fractions, times in minutes)."""
@@ -94,6 +109,7 @@ class Figures:
             for step, values in self.minutes.items()
         }
         resolved_split = sum(self.outcomes.values())
+        split = {c: rate(self.outcomes[c], resolved_split) for c in OUTCOME_CLASSES}
         return {
             "received": self.received,
             "claimed": self.claimed,
@@ -109,7 +125,11 @@ class Figures:
             "handling_rate": rate(self.resolved, self.received),
             "closure_rate": rate(self.closed_solved + self.closed_unconfirmed, self.received),
             "rework_rate": rate(self.reopened, self.resolved),
-            "split_721": {c: rate(self.outcomes[c], resolved_split) for c in OUTCOME_CLASSES},
+            "split_721": split,
+            "split_721_off_target": off_target(split),
+            "overdue": {step: list(numbers) for step, numbers in self.overdue.items()},
+            "open_by_state": dict(self.open_by_state),
+            "open_by_officer": dict(self.open_by_officer.most_common()),
             "top_actions": self.actions.most_common(3),
             "satisfaction": {
                 "rated": len(self.ratings),
@@ -129,9 +149,13 @@ class Digest:
     as_of: datetime
     complete: bool = True
     first_day: date | None = None
+    # Tickets received on the day before and on the same weekday a week before (same scope).
+    received_before: dict[str, int] = field(default_factory=dict)
 
     def as_json(self) -> dict[str, Any]:
         return {
+            "received_day_before": self.received_before.get("day_before"),
+            "received_week_before": self.received_before.get("week_before"),
             "day": self.day.isoformat(),
             "first_day": (self.first_day or self.day).isoformat(),
             "as_of": self.as_of.isoformat(),
@@ -153,6 +177,7 @@ class Inputs:
     open_rows: list[Any]
     recent_points: list[Any]
     events: list[EventRow] = field(default_factory=list)
+    open_events: list[EventRow] = field(default_factory=list)
 
 
 def compute(
@@ -178,12 +203,17 @@ def compute(
             _count(figures, row, end, row.id in inputs.reopened, settings)
             if row.id in ratings:
                 figures.ratings.append(ratings[row.id])
+    open_states = states(inputs.open_events)
     for row in inputs.open_rows:
         age = (end - row.reported_at) / 3600
+        state, holder = open_states.get(row.id, ("dispatched", None))
         for figures in (total, squads[row.home_squad_id]):
             figures.open_at_midnight += 1
             if len(figures.oldest_open) < OLDEST_SHOWN:
                 figures.oldest_open.append((row.id, age))
+            figures.open_by_state[state] += 1
+            if holder is not None:
+                figures.open_by_officer[name_of(holder, {})] += 1
     officers = officer_figures(inputs.events, name_of)
     people = [
         {
@@ -226,8 +256,13 @@ def _count(figures: Figures, row: Any, end: float, reopened: bool, settings: Set
     )
     for step, moment, limit in steps:
         if not _before(moment, end):
+            skipped = step == "arrive" and _before(row.first_resolved_at, end)
+            if not skipped and end - row.reported_at > limit.total_seconds():
+                figures.overdue[step].append(row.id)
             continue
         minutes = (moment - row.reported_at) / 60
+        if minutes * 60 > limit.total_seconds():
+            figures.overdue[step].append(row.id)
         figures.minutes[step].append(minutes)
         if minutes * 60 <= limit.total_seconds():
             figures.on_time[step] += 1

@@ -192,7 +192,19 @@ class Reports(Desk):
             recent = await report_rows.reported_between(conn, window_start, end)
             rows = [row for row in recent if row.reported_at >= start]
             inputs = await self._inputs(conn, rows, recent, end, scope)
-        return compute(day, inputs, self.directory.settings, end, self._name, self._officer(scope))
+            before: dict[str, int] = {}
+            for label, back in (("day_before", 1), ("week_before", 7)):
+                # The same hours of that day when today is not over, so the counts compare.
+                other_start, _ = day_bounds(day - timedelta(days=back), zone)
+                other = await report_rows.reported_between(
+                    conn, other_start, other_start + (end - start)
+                )
+                before[label] = sum(scope.covers(r.home_squad_id) for r in other)
+        digest = compute(
+            day, inputs, self.directory.settings, end, self._name, self._officer(scope)
+        )
+        digest.received_before = before
+        return digest
 
     async def stats(self, days: int, scope: Scope = EVERY_SQUAD) -> tuple[date, date, Digest]:
         """The figures of the last ``days`` full local days (yesterday backwards)."""
@@ -220,8 +232,9 @@ class Reports(Desk):
         open_rows = [
             r for r in await report_rows.open_at(conn, end) if scope.covers(r.home_squad_id)
         ]
+        open_events = await report_rows.events_before(conn, [r.id for r in open_rows], end)
         points = [row for row in recent if scope.covers(row.home_squad_id)]
-        return Inputs(mine, reopened, open_rows, points, events)
+        return Inputs(mine, reopened, open_rows, points, events, open_events)
 
     def _name(self, user_id: int, detail: dict[str, Any]) -> str:
         return self.directory.member_name(user_id, str(detail.get("name") or user_id))
@@ -248,6 +261,16 @@ class Reports(Desk):
         else:
             as_of = digest.as_of.strftime("%H:%M")
             lines = [t(locale, "digest.title_as_of", day=digest.day.isoformat(), time=as_of)]
+        if digest.received_before and digest.first_day is None:
+            received = digest.total.received
+            lines.append(
+                t(
+                    locale,
+                    "digest.compare",
+                    day_before=_change(received - digest.received_before["day_before"]),
+                    week_before=_change(received - digest.received_before["week_before"]),
+                )
+            )
         squad_ids = sorted(scope.squads) if scope.squads is not None else list(digest.squads)
         for squad_id in squad_ids:
             lines += self._scope(
@@ -350,7 +373,17 @@ class Reports(Desk):
                     **{c: _percent(split[c]) for c in OUTCOME_CLASSES},
                     target="/".join(str(round(TARGET_SPLIT[c] * 100)) for c in OUTCOME_CLASSES),
                 )
+                + (t(locale, "digest.split_off") if s["split_721_off_target"] else "")
             )
+            overdue = s["overdue"]
+            if any(overdue.values()):
+                lines.append(
+                    t(
+                        locale,
+                        "digest.overdue",
+                        **{step: _numbers(locale, overdue[step]) for step in overdue},
+                    )
+                )
             rated = s["satisfaction"]
             if rated["rated"]:
                 lines.append(
@@ -385,6 +418,18 @@ class Reports(Desk):
                         time=digest.as_of.strftime("%H:%M"),
                     )
                 )
+            states = Raw(
+                joined(
+                    locale,
+                    (
+                        f"{t(locale, f'digest.state.{state}')} {s['open_by_state'][state]}"
+                        for state in OPEN_STATES
+                        if s["open_by_state"].get(state)
+                    ),
+                )
+            )
+            held = Raw(joined(locale, (f"{n} {c}" for n, c in s["open_by_officer"].items())))
+            lines.append(t(locale, "digest.open_by", states=states, officers=held or "-"))
         return lines
 
     def _action_name(self, key: str, locale: str) -> str:
@@ -422,6 +467,22 @@ class Reports(Desk):
         if first == digest.day:
             return t(locale, "chart.title", day=digest.day.isoformat())
         return t(locale, "chart.title_range", start=first.isoformat(), end=digest.day.isoformat())
+
+
+OPEN_STATES = ("dispatched", "claimed", "on_site", "resolved")
+NUMBERS_SHOWN = 5
+
+
+def _numbers(locale: str, ids: list[int]) -> str:
+    """Ticket numbers, the first few and how many in all: ``#1001、#1003（共 2 件）``."""
+    if not ids:
+        return "-"
+    shown = joined(locale, (f"#{i}" for i in ids[:NUMBERS_SHOWN]))
+    return t(locale, "digest.numbers", numbers=Raw(shown), count=len(ids))
+
+
+def _change(value: int) -> str:
+    return f"{value:+d}"
 
 
 def _minutes(value: float | None) -> str:

@@ -78,3 +78,37 @@ def officer_figures(
         elif kind in ("released", "handed_over"):
             current.holder, current.since = None, None
     return officers
+
+
+# The state a ticket is in after each kind of event (the lifecycle replayed from history).
+STATE_AFTER = {
+    "reported": "dispatched",
+    "dispatched": "dispatched",
+    "handed_over": "dispatched",
+    "released": "dispatched",
+    "reopened": "dispatched",
+    "claimed": "claimed",
+    "assigned": "claimed",
+    "on_site": "on_site",
+    "resolved": "resolved",
+    "confirmed": "closed",
+    "closed_unconfirmed": "closed",
+}
+
+
+def states(events: Iterable[EventRow]) -> dict[int, tuple[str, int | None]]:
+    """Each ticket's state and holder after ``events`` (e.g. those before midnight)."""
+    found: dict[int, tuple[str, int | None]] = {}
+    for event in events:
+        state = STATE_AFTER.get(event.kind)
+        if state is None:
+            continue
+        _, holder = found.get(event.ticket_id, ("dispatched", None))
+        if event.kind == "claimed":
+            holder = event.actor_id
+        elif event.kind == "assigned":
+            holder = event.detail.get("officer")
+        elif state == "dispatched":
+            holder = None
+        found[event.ticket_id] = (state, holder)
+    return found

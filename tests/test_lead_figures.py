@@ -8,6 +8,9 @@ The day (2026-11-23, local), every ticket of the minzhu squad's grid:
   solved, rated 5.
 - T4 (14:00, a private report) 李明 claims 14:05, on site 14:25, resolves 14:35.
 - T5 (15:00) handed over to xinpu 15:10; 赵刚 (xinpu) claims 15:12, on site 15:32, resolves 15:52.
+Outcomes: T1-T3 service, T4 and T5 enforcement (60/0/40: off the 70/20/10 target). Street
+vending's limits from the report: claim 5 min, arrival 30 min, resolution 2 h.
+One ticket on the 22nd, two on the 16th (the same weekday a week before).
 
 By hand: 李明 claimed 4 (T1-T4), on site 2, resolved 2, reworked 1 (T2), claim-to-arrival
 10 and 20 min (median 15). 王强 claimed 2 (T1, T3 by assignment), on site 2, resolved 2,
@@ -36,6 +39,15 @@ def claim(moment: str, who: int, name: str) -> tuple[object, ...]:
     return ("claimed", at(moment), who, {"name": name})
 
 
+def firsts(claimed: str, on_site: str, resolved: str) -> dict[str, object]:
+    """The first claim, arrival and resolution times of a ticket on the day."""
+    return {
+        "first_claimed_at": at(f"2026-11-23 {claimed}"),
+        "first_on_site_at": at(f"2026-11-23 {on_site}"),
+        "first_resolved_at": at(f"2026-11-23 {resolved}"),
+    }
+
+
 def resolve(moment: str, who: int) -> tuple[object, ...]:
     return ("resolved", at(moment), who, {"outcome": "service", "action": "guided_point"})
 
@@ -57,6 +69,9 @@ async def fixture_day(services: Services) -> Services:
         1,
         reported=at("2026-11-23 08:55"),
         status="resolved",
+        **firsts("09:00", "09:30", "09:50"),
+        resolved_at=at("2026-11-23 09:50"),
+        outcome_class="service",
         claimed_at=at("2026-11-23 09:10"),
         claimed_by=WANG_QIANG,
         claimed_by_name="王强",
@@ -80,7 +95,8 @@ async def fixture_day(services: Services) -> Services:
         claimed_at=at("2026-11-23 11:05"),
         claimed_by=ZHANG,
         claimed_by_name="张队长",
-        first_claimed_at=at("2026-11-23 10:02"),
+        **firsts("10:02", "10:12", "10:30"),
+        resolved_at=at("2026-11-23 11:45"),
         events=[
             claim("2026-11-23 10:02", LI_MING, "李明"),
             ("on_site", at("2026-11-23 10:12"), LI_MING),
@@ -100,6 +116,11 @@ async def fixture_day(services: Services) -> Services:
         **done,
         rating=5,
         closed_at=at("2026-11-23 14:00"),
+        **firsts("12:01", "12:40", "13:00"),
+        resolved_at=at("2026-11-23 13:00"),
+        claimed_at=at("2026-11-23 12:10"),
+        claimed_by=WANG_QIANG,
+        claimed_by_name="王强",
         description='=HYPERLINK("http://evil")',
         events=[
             claim("2026-11-23 12:01", LI_MING, "李明"),
@@ -121,6 +142,9 @@ async def fixture_day(services: Services) -> Services:
         reported=at("2026-11-23 14:00"),
         anonymous=True,
         status="resolved",
+        **firsts("14:05", "14:25", "14:35"),
+        resolved_at=at("2026-11-23 14:35"),
+        outcome_class="enforcement",
         events=[
             claim("2026-11-23 14:05", LI_MING, "李明"),
             ("on_site", at("2026-11-23 14:25"), LI_MING),
@@ -134,6 +158,9 @@ async def fixture_day(services: Services) -> Services:
         squad_id="xinpu",
         home_squad_id="minzhu",
         status="resolved",
+        **firsts("15:12", "15:32", "15:52"),
+        resolved_at=at("2026-11-23 15:52"),
+        outcome_class="enforcement",
         events=[
             ("dispatched", at("2026-11-23 15:00"), None, {"squad": "minzhu"}),
             ("handed_over", at("2026-11-23 15:10"), None, {"squad": "xinpu", "previous": "minzhu"}),
@@ -142,6 +169,13 @@ async def fixture_day(services: Services) -> Services:
             resolve("2026-11-23 15:52", ZHAO_GANG),
         ],
     )
+    # For the comparisons: one ticket the day before, two on the same weekday a week before.
+    for number, moment in (
+        (6, "2026-11-22 10:00"),
+        (7, "2026-11-16 10:00"),
+        (8, "2026-11-16 11:00"),
+    ):
+        await add(services, number, reported=at(moment), status="closed", closed_at=at(moment))
     return services
 
 
@@ -209,3 +243,33 @@ async def test_a_finished_day_is_as_of_midnight(day: Services) -> None:
     digest = await day.reports.digest(DAY)
     assert (True, "2026-11-24T00:00:00+08:00") == (digest.complete, digest.as_json()["as_of"])
     assert "截至当日 24 时" in day.reports.render(digest, "zh")
+
+
+async def test_what_a_lead_looks_for(day: Services) -> None:
+    """Overdue by step: claim T5 (12 min); arrival T1 (35), T3 (40), T5 (32); none resolved
+    late. 7-2-1 flagged off target. Received 5 against 1 the day before (+4) and 2 a week
+    before (+3). Open at midnight T1, T4, T5, all awaiting confirmation, held by 王强, 李明,
+    赵刚."""
+    digest = await day.reports.digest(DAY, MINZHU)
+    s = digest.total.summary()
+    assert {"claim": [1005], "arrive": [1001, 1003, 1005], "resolve": []} == s["overdue"]
+    assert (True, 0.6, 0.4) == (
+        s["split_721_off_target"],
+        s["split_721"]["service"],
+        s["split_721"]["enforcement"],
+    )
+    assert ({"resolved": 3}, {"王强": 1, "李明": 1, "赵刚": 1}) == (
+        s["open_by_state"],
+        s["open_by_officer"],
+    )
+    assert (1, 2) == (
+        digest.as_json()["received_day_before"],
+        digest.as_json()["received_week_before"],
+    )
+    text = day.reports.render(digest, "zh", MINZHU)
+    assert "受理量较前一日 +4，较上周同日 +3" in text
+    assert "🔴 超时：认领 #1005（共 1 件）；到场 #1001、#1003、#1005（共 3 件）；处置 -" in text
+    assert "（目标 70/20/10） ⚠️ 偏离目标" in text
+    assert "按状态：待确认 3；按队员：王强 1、李明 1、赵刚 1" in text
+    english = day.reports.render(digest, "en", MINZHU)
+    assert "Overdue: claim #1005 (1 in all); arrival #1001, #1003, #1005 (3 in all)" in english
