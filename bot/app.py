@@ -197,6 +197,9 @@ async def _check_rights(app: GridApp, services: Services) -> None:
     reads_all = bool(app.bot.can_read_all_group_messages)
     chats = [(g.chat_id, g.name, True) for g in services.settings.grid_groups]
     chats += [(s.dispatch_chat_id, s.name.zh, False) for s in services.settings.squads]
+    chats += [
+        (s.lead_chat_id, s.name.zh, False) for s in services.settings.squads if s.lead_chat_id
+    ]
     for chat_id, name, is_grid_group in chats:
         try:
             member = await app.bot.get_chat_member(chat_id, app.bot.id)

@@ -41,9 +41,11 @@ class Reports(Desk):
         """Post ``day``'s digest (text and chart) to every lead chat and the command centre,
         once per chat however often it is asked; return how many chats got it now."""
         settings = self.directory.settings
-        targets: dict[int, Scope] = {}
+        shared: dict[int, set[str]] = {}
         for each in settings.squads:
-            targets.setdefault(self.directory.lead_chat(each), Scope(frozenset({each.id})))
+            shared.setdefault(self.directory.lead_chat(each), set()).add(each.id)
+        # Squads sharing a lead chat get one digest there, of those squads together.
+        targets = {chat: Scope(frozenset(squads)) for chat, squads in shared.items()}
         if self.directory.command_centre is not None:
             targets[self.directory.command_centre.dispatch_chat_id] = EVERY_SQUAD
         digests: dict[Scope, Digest] = {}

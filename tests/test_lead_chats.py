@@ -158,3 +158,15 @@ async def test_xinpu_lead_in_own_chat(leads: Harness) -> None:
     await leads.say(XINPU_SQUAD, LEAD_CHEN, text="/digest")
     await leads.settle()
     assert "新浦中队" in (leads.bot_last(XINPU_SQUAD).text or "")
+
+
+async def test_daily_digest_goes_to_the_lead_chat(leads: Harness) -> None:
+    """With a lead chat set, the squad's daily digest goes there, with its squad only."""
+    await leads.report_in_group(MARKET_GROUP, WANG)
+    await leads.report_in_group(NORTH_GROUP, CHEN_SHOP, point=IN_NORTH)
+    leads.clock.advance(days=1)
+    assert 3 == await leads.services.reports.post_daily(leads.services.reports.yesterday())
+    await leads.settle()
+    texts = [m.text or "" for m in leads.world.sent_to(MINZHU_LEADS) if m.text]
+    assert 1 == len(texts) and "民主路中队\n受理 1" in texts[0] and "新浦" not in texts[0]
+    assert not any("日报" in (m.text or "") for m in leads.world.sent_to(MINZHU_SQUAD))
