@@ -199,10 +199,10 @@ class Reports(Desk):
             for label, back in (("day_before", 1), ("week_before", 7)):
                 # The same hours of that day when today is not over, so the counts compare.
                 other_start, _ = day_bounds(day - timedelta(days=back), zone)
-                other = await report_rows.reported_between(
+                counts = await report_rows.received_by_squad(
                     conn, other_start, other_start + (end - start)
                 )
-                before[label] = sum(scope.covers(r.home_squad_id) for r in other)
+                before[label] = sum(n for squad, n in counts.items() if scope.covers(squad))
         digest = compute(
             day, inputs, self.directory.settings, end, self._name, self._officer(scope)
         )

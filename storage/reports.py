@@ -58,6 +58,19 @@ async def reported_between(conn: Connection, start: float, end: float) -> list[A
     return list(rows)
 
 
+async def received_by_squad(conn: Connection, start: float, end: float) -> dict[str, int]:
+    """How many tickets were reported in [start, end), by the squad responsible for them."""
+    rows = await conn.execute(
+        select(HOME_SQUAD, func.count())
+        .where(
+            type_coerce(tickets.c.reported_at, Float) >= start,
+            type_coerce(tickets.c.reported_at, Float) < end,
+        )
+        .group_by(HOME_SQUAD)
+    )
+    return {row[0]: int(row[1]) for row in rows}
+
+
 async def reopened_before(conn: Connection, ids: list[int], end: float) -> set[int]:
     """Which of ``ids`` had been reopened (rework) before ``end``."""
     found: set[int] = set()
