@@ -71,11 +71,11 @@ def audience(directory: Directory, chat_id: int, private: bool, user_id: int) ->
         return Audience(refusal="digest.not_allowed")
     if private:
         return Audience(scope)
+    if chat_id in directory.groups:  # first: shop owners read there, whatever else it is
+        return Audience(refusal="digest.not_in_grid_group")
     centre = directory.command_centre
     if centre is not None and chat_id == centre.dispatch_chat_id:
         return Audience(scope)
-    if chat_id in directory.groups:
-        return Audience(refusal="digest.not_in_grid_group")
     squad = directory.officials_chat(chat_id)
     if squad is None:
         return Audience(refusal="digest.not_in_this_chat")
