@@ -197,23 +197,27 @@ def compute(
     squads: dict[str, Figures] = defaultdict(Figures)
     grids: Counter[str] = Counter()
     ratings = {e.ticket_id: int(e.detail["rating"]) for e in inputs.events if e.kind == "rated"}
+    seconds = _limits(settings)
     for row in inputs.rows:
         grids[row.grid_id] += 1
+        deadlines = seconds(row.category)
+        reopened = row.id in inputs.reopened
         for figures in (total, squads[row.home_squad_id]):
-            _count(figures, row, end, row.id in inputs.reopened, settings)
+            _count(figures, row, end, reopened, deadlines)
             if row.id in ratings:
                 figures.ratings.append(ratings[row.id])
     open_states = states(inputs.open_events)
     for row in inputs.open_rows:
         age = (end - row.reported_at) / 3600
         state, holder = open_states.get(row.id, ("dispatched", None))
+        holder_name = name_of(holder, {}) if holder is not None else None
         for figures in (total, squads[row.home_squad_id]):
             figures.open_at_midnight += 1
             if len(figures.oldest_open) < OLDEST_SHOWN:
                 figures.oldest_open.append((row.id, age))
             figures.open_by_state[state] += 1
-            if holder is not None:
-                figures.open_by_officer[name_of(holder, {})] += 1
+            if holder_name is not None:
+                figures.open_by_officer[holder_name] += 1
     officers = officer_figures(inputs.events, name_of)
     people = [
         {
@@ -246,26 +250,48 @@ def _before(moment: float | None, end: float) -> bool:
     return moment is not None and moment < end
 
 
-def _count(figures: Figures, row: Any, end: float, reopened: bool, settings: Settings) -> None:
+def _limits(settings: Settings) -> Callable[[str], tuple[float, float, float]]:
+    """Each category's claim / arrival / resolution limits in seconds, looked up once."""
+    cache: dict[str, tuple[float, float, float]] = {}
+
+    def seconds(category: str) -> tuple[float, float, float]:
+        if category not in cache:
+            d = limits(settings, category)
+            cache[category] = (
+                d.claim.total_seconds(),
+                d.arrive.total_seconds(),
+                d.resolve.total_seconds(),
+            )
+        return cache[category]
+
+    return seconds
+
+
+def _count(
+    figures: Figures,
+    row: Any,
+    end: float,
+    reopened: bool,
+    deadlines: tuple[float, float, float],
+) -> None:
     figures.received += 1
-    deadlines = limits(settings, row.category)
     steps = (
-        ("claim", row.first_claimed_at, deadlines.claim),
-        ("arrive", row.first_on_site_at, deadlines.arrive),
-        ("resolve", row.first_resolved_at, deadlines.resolve),
+        ("claim", row.first_claimed_at, deadlines[0]),
+        ("arrive", row.first_on_site_at, deadlines[1]),
+        ("resolve", row.first_resolved_at, deadlines[2]),
     )
     for step, moment, limit in steps:
         if not _before(moment, end):
             skipped = step == "arrive" and _before(row.first_resolved_at, end)
-            if not skipped and end - row.reported_at > limit.total_seconds():
+            if not skipped and end - row.reported_at > limit:
                 figures.overdue[step].append(row.id)
             continue
-        minutes = (moment - row.reported_at) / 60
-        if minutes * 60 > limit.total_seconds():
-            figures.overdue[step].append(row.id)
-        figures.minutes[step].append(minutes)
-        if minutes * 60 <= limit.total_seconds():
+        seconds = moment - row.reported_at
+        figures.minutes[step].append(seconds / 60)
+        if seconds <= limit:
             figures.on_time[step] += 1
+        else:
+            figures.overdue[step].append(row.id)
     figures.claimed += _before(row.first_claimed_at, end)
     figures.on_site += _before(row.first_on_site_at, end)
     figures.resolved += _before(row.first_resolved_at, end)

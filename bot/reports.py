@@ -235,7 +235,7 @@ class Reports(Desk):
         open_rows = [
             r for r in await report_rows.open_at(conn, end) if scope.covers(r.home_squad_id)
         ]
-        open_events = await report_rows.events_before(conn, [r.id for r in open_rows], end)
+        open_events = await report_rows.events_of_open_at(conn, end)
         points = [row for row in recent if scope.covers(row.home_squad_id)]
         return Inputs(mine, reopened, open_rows, points, events, open_events)
 
