@@ -237,7 +237,8 @@ def test_setup_installs_the_font() -> None:
 def test_cli_prints_the_digest_as_json_and_text(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """`griddesk digest --date D --format json|text` prints the figures from the database."""
+    """`griddesk digest --date D --format json|text` prints the figures from the database;
+    a malformed or out-of-range date is refused with exit status 2."""
     import json
 
     import yaml
@@ -254,7 +255,15 @@ def test_cli_prints_the_digest_as_json_and_text(
         ["digest", "--config", str(config), "--date", "2026-11-23", "--format", "json"]
     )
     figures = json.loads(capsys.readouterr().out)
-    assert ("2026-11-23", 0) == (figures["day"], figures["total"]["received"])
+    assert ("2026-11-23", 0, "2026-11-24T00:00:00+08:00", True) == (
+        figures["day"],
+        figures["total"]["received"],
+        figures["as_of"],
+        figures["complete"],
+    )
     assert 0 == main(["digest", "--config", str(config), "--date", "2026-11-23"])
     assert "日报 2026-11-23" in capsys.readouterr().out
     assert 2 == main(["digest", "--config", str(config), "--date", "23.11.2026"])
+    assert 2 == main(["digest", "--config", str(config), "--date", "9999-12-31"])
+    assert 2 == main(["digest", "--config", str(config), "--date", "0001-01-01"])
+    assert "2000-01-01" in capsys.readouterr().err
