@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 
 DRAFT_SWEEP = timedelta(seconds=30)
 CONFIRM_SWEEP = timedelta(seconds=60)
+FILE_SWEEP = timedelta(seconds=60)  # chart and export files already sent are removed
 GROUP_COMMANDS = (
     "report", "cancel", "ticket", "open", "mine", "duty", "onduty", "offduty",
     "digest", "stats", "export", "help",
@@ -106,6 +107,9 @@ async def _post_init(app: GridApp) -> None:
         app.job_queue.run_repeating(
             _close_unconfirmed, interval=CONFIRM_SWEEP, first=2, name="close-unconfirmed-tickets"
         )
+        app.job_queue.run_repeating(
+            _sweep_files, interval=FILE_SWEEP, first=3, name="remove-sent-files"
+        )
     corrected = await services.escalator.rearm_all()
     if corrected:
         log.info("re-derived the escalation timers of %s open tickets", corrected)
@@ -174,6 +178,10 @@ async def _post_digest(context: GridContext) -> None:
     await reports.post_daily(reports.yesterday())
 
 
+async def _sweep_files(context: GridContext) -> None:
+    await context.services.reports.sweep()
+
+
 async def _close_unconfirmed(context: GridContext) -> None:
     await context.services.resolution.close_unconfirmed()
 
@@ -196,6 +204,9 @@ async def _check_rights(app: GridApp, services: Services) -> None:
     reads_all = bool(app.bot.can_read_all_group_messages)
     chats = [(g.chat_id, g.name, True) for g in services.settings.grid_groups]
     chats += [(s.dispatch_chat_id, s.name.zh, False) for s in services.settings.squads]
+    chats += [
+        (s.lead_chat_id, s.name.zh, False) for s in services.settings.squads if s.lead_chat_id
+    ]
     for chat_id, name, is_grid_group in chats:
         try:
             member = await app.bot.get_chat_member(chat_id, app.bot.id)

@@ -35,13 +35,15 @@ def cjk_font() -> str | None:
 def arrival_chart(
     title: str,
     squads: list[str],
-    medians: list[float],
-    p90s: list[float],
+    medians: list[float | None],
+    p90s: list[float | None],
     median_label: str,
     p90_label: str,
     axis_label: str,
+    no_data_label: str,
 ) -> bytes:
-    """Grouped bars: median and p90 minutes to arrive per squad, as a PNG."""
+    """Grouped bars: median and p90 minutes to arrive per squad, as a PNG. A squad without
+    arrivals (None) gets ``no_data_label`` written in its slot, never a zero-height bar."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -55,10 +57,29 @@ def arrival_chart(
             target.set_fontfamily(font)
     positions = list(range(len(squads)))
     width = 0.38
+    with_data = [p for p in positions if medians[p] is not None]
     axes.bar(
-        [p - width / 2 for p in positions], medians, width, label=median_label, color="#2b7bba"
+        [p - width / 2 for p in with_data],
+        [medians[p] or 0.0 for p in with_data],
+        width,
+        label=median_label,
+        color="#2b7bba",
     )
-    axes.bar([p + width / 2 for p in positions], p90s, width, label=p90_label, color="#f29e4c")
+    axes.bar(
+        [p + width / 2 for p in with_data],
+        [p90s[p] or 0.0 for p in with_data],
+        width,
+        label=p90_label,
+        color="#f29e4c",
+    )
+    top = max((v for v in p90s if v is not None), default=0.0)
+    axes.set_ylim(0, max(top * 1.15, 1.0))
+    for p in positions:
+        if medians[p] is None:
+            axes.text(
+                p, top * 0.05 if top else 0.05, no_data_label, ha="center", va="bottom",
+                color="#777777", fontfamily=font,
+            )  # fmt: skip
     axes.set_xticks(positions, squads, fontfamily=font)
     axes.set_ylabel(axis_label)
     axes.set_title(title)

@@ -63,19 +63,19 @@ async def _print_digest(settings: Settings, config_path: Path, args: argparse.Na
     import html
     import json
     import re
-    from datetime import date
 
+    from bot.i18n import t
     from bot.services import Services
 
-    try:
-        day = date.fromisoformat(args.date) if args.date else None
-    except ValueError:
-        print("griddesk: --date must look like 2026-11-21", file=sys.stderr)
-        return 2
     services = Services.create(settings, base=config_path.parent)
     await services.open("")
     try:
-        digest = await services.reports.digest(day or services.reports.yesterday())
+        days = services.reports.digest_day([args.date] if args.date else [])
+        if days.first is None:
+            refusal = t(args.locale or settings.locale, days.refusal or "digest.usage")
+            print(f"griddesk: --date: {html.unescape(refusal)}", file=sys.stderr)
+            return 2
+        digest = await services.reports.digest(days.first)
     finally:
         await services.close()
     if args.format == "json":

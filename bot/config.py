@@ -486,6 +486,7 @@ class Settings(Strict):
                     f"squad {squad.id!r}: fallback {squad.fallback!r} is not another squad"
                 )
         squad_chats = {s.dispatch_chat_id for s in self.squads}
+        squad_chats |= {s.lead_chat_id for s in self.squads if s.lead_chat_id is not None}
         for group in self.grid_groups:
             for grid_id in group.grids:
                 if grid_id not in grid_ids:

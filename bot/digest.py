@@ -1,7 +1,9 @@
 """The daily digest: the figures digital urban-management evaluations use, for one day.
 
 A ticket counts in the local day it was reported, and every figure is "as of the end of that
-day" (midnight), so a day's digest reads the same whenever it is made. Formulas:
+day" (midnight), so a finished day's digest reads the same whenever it is made; a day not yet
+over is counted as of now (``Digest.as_of``, ``complete`` False). Tickets count with their
+grid's squad (``home_squad_id``), also after a hand-over. Formulas:
 
 - received: tickets reported that day
 - claimed / on site / resolved: of those, first claimed / on site / resolved before midnight
@@ -16,6 +18,8 @@ day" (midnight), so a day's digest reads the same whenever it is made. Formulas:
   closed unconfirmed) / received; rework rate (返工率) = reopened / resolved
 - 7-2-1 split: resolved tickets by the outcome class of their resolution, against 70/20/10
 - still open at midnight: every ticket reported before midnight and not closed by then
+- satisfaction: the mean of the ratings given before midnight, and how many rated
+- per officer: by round, from the events (bot/rounds.py)
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from __future__ import annotations
 import math
 import statistics
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -31,8 +36,12 @@ from zoneinfo import ZoneInfo
 from bot.config import OUTCOME_CLASSES, Settings
 from bot.deadlines import limits
 from bot.hotspots import recurring_places
+from bot.rounds import officer_figures, states
+from storage.reports import EventRow
 
 TARGET_SPLIT = {"service": 0.7, "management": 0.2, "enforcement": 0.1}
+# A split within 10 points of 70/20/10 in every class is on target.
+SPLIT_TOLERANCE = 0.10
 OLDEST_SHOWN = 3
 
 
@@ -59,6 +68,14 @@ def rate(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
 
+def off_target(split: dict[str, float | None]) -> bool:
+    """Whether a 7-2-1 split strays more than SPLIT_TOLERANCE from 70/20/10 in any class."""
+    return any(
+        share is not None and abs(share - TARGET_SPLIT[c]) > SPLIT_TOLERANCE
+        for c, share in split.items()
+    )
+
+
 @dataclass
 class Figures:
     """One scope's figures: a squad, or the whole district."""
@@ -78,6 +95,12 @@ class Figures:
     actions: Counter[str] = field(default_factory=Counter)
     open_at_midnight: int = 0
     oldest_open: list[tuple[int, float]] = field(default_factory=list)
+    ratings: list[int] = field(default_factory=list)
+    overdue: dict[str, list[int]] = field(
+        default_factory=lambda: {"claim": [], "arrive": [], "resolve": []}
+    )
+    open_by_state: Counter[str] = field(default_factory=Counter)
+    open_by_officer: Counter[str] = field(default_factory=Counter)
 
     def summary(self) -> dict[str, Any]:
         """The figures as plain numbers (rates as fractions, times in minutes)."""
@@ -86,6 +109,7 @@ class Figures:
             for step, values in self.minutes.items()
         }
         resolved_split = sum(self.outcomes.values())
+        split = {c: rate(self.outcomes[c], resolved_split) for c in OUTCOME_CLASSES}
         return {
             "received": self.received,
             "claimed": self.claimed,
@@ -101,8 +125,16 @@ class Figures:
             "handling_rate": rate(self.resolved, self.received),
             "closure_rate": rate(self.closed_solved + self.closed_unconfirmed, self.received),
             "rework_rate": rate(self.reopened, self.resolved),
-            "split_721": {c: rate(self.outcomes[c], resolved_split) for c in OUTCOME_CLASSES},
+            "split_721": split,
+            "split_721_off_target": off_target(split),
+            "overdue": {step: list(numbers) for step, numbers in self.overdue.items()},
+            "open_by_state": dict(self.open_by_state),
+            "open_by_officer": dict(self.open_by_officer.most_common()),
             "top_actions": self.actions.most_common(3),
+            "satisfaction": {
+                "rated": len(self.ratings),
+                "average": statistics.mean(self.ratings) if self.ratings else None,
+            },
         }
 
 
@@ -114,10 +146,20 @@ class Digest:
     hot_grids: list[tuple[str, int]]
     recurring: list[dict[str, Any]]
     officers: list[dict[str, Any]]
+    as_of: datetime
+    complete: bool = True
+    first_day: date | None = None
+    # Tickets received on the day before and on the same weekday a week before (same scope).
+    received_before: dict[str, int] = field(default_factory=dict)
 
     def as_json(self) -> dict[str, Any]:
         return {
+            "received_day_before": self.received_before.get("day_before"),
+            "received_week_before": self.received_before.get("week_before"),
             "day": self.day.isoformat(),
+            "first_day": (self.first_day or self.day).isoformat(),
+            "as_of": self.as_of.isoformat(),
+            "complete": self.complete,
             "total": self.total.summary(),
             "squads": {k: v.summary() for k, v in self.squads.items()},
             "hot_grids": self.hot_grids,
@@ -126,51 +168,81 @@ class Digest:
         }
 
 
+@dataclass
+class Inputs:
+    """What the storage queries returned for one digest."""
+
+    rows: list[Any]
+    reopened: set[int]
+    open_rows: list[Any]
+    recent_points: list[Any]
+    events: list[EventRow] = field(default_factory=list)
+    open_events: list[EventRow] = field(default_factory=list)
+
+
 def compute(
     day: date,
-    rows: list[Any],
-    reopened: set[int],
-    open_rows: list[Any],
-    recent_points: list[Any],
+    inputs: Inputs,
     settings: Settings,
-    end: float | None = None,
+    end: float,
+    name_of: Callable[[int, dict[str, Any]], str],
+    officer_in_scope: Callable[[int], bool] = lambda _: True,
+    first_day: date | None = None,
 ) -> Digest:
-    """The digest of ``day`` (or, with ``end``, of any range ending then) from the rows the
-    storage queries returned."""
+    """The digest of the tickets reported up to ``end`` (the end of ``day``, or now for a
+    day not yet over) from the rows the storage queries returned."""
     zone = settings.zone
-    if end is None:
-        _, end = day_bounds(day, zone)
+    _, midnight = day_bounds(day, zone)
     total = Figures()
     squads: dict[str, Figures] = defaultdict(Figures)
-    officers: dict[int, dict[str, Any]] = {}
     grids: Counter[str] = Counter()
-    for row in rows:
+    ratings = {e.ticket_id: int(e.detail["rating"]) for e in inputs.events if e.kind == "rated"}
+    seconds = _limits(settings)
+    for row in inputs.rows:
         grids[row.grid_id] += 1
-        for figures in (total, squads[row.squad_id]):
-            _count(figures, row, end, row.id in reopened, settings)
-        _count_officer(officers, row, end)
-    for row in open_rows:
+        deadlines = seconds(row.category)
+        reopened = row.id in inputs.reopened
+        for figures in (total, squads[row.home_squad_id]):
+            _count(figures, row, end, reopened, deadlines)
+            if row.id in ratings:
+                figures.ratings.append(ratings[row.id])
+    open_states = states(inputs.open_events)
+    for row in inputs.open_rows:
         age = (end - row.reported_at) / 3600
-        for figures in (total, squads[row.squad_id]):
+        state, holder = open_states.get(row.id, ("dispatched", None))
+        holder_name = name_of(holder, {}) if holder is not None else None
+        for figures in (total, squads[row.home_squad_id]):
             figures.open_at_midnight += 1
             if len(figures.oldest_open) < OLDEST_SHOWN:
                 figures.oldest_open.append((row.id, age))
+            figures.open_by_state[state] += 1
+            if holder_name is not None:
+                figures.open_by_officer[holder_name] += 1
+    officers = officer_figures(inputs.events, name_of)
     people = [
         {
-            "officer": o["name"],
-            "claimed": o["claimed"],
-            "resolved": o["resolved"],
-            "median_minutes_to_arrive": median(o["arrive"]),
+            "officer": o.name,
+            "claimed": o.claimed,
+            "on_site": o.on_site,
+            "resolved": o.resolved,
+            "reworked": o.reworked,
+            "median_minutes_to_arrive": median(o.arrive_minutes),
         }
-        for o in sorted(officers.values(), key=lambda o: (-o["resolved"], -o["claimed"], o["name"]))
+        for user_id, o in sorted(
+            officers.items(), key=lambda p: (-p[1].resolved, -p[1].claimed, p[1].name)
+        )
+        if officer_in_scope(user_id)
     ]
     return Digest(
         day=day,
         total=total,
         squads=dict(sorted(squads.items())),
         hot_grids=grids.most_common(5),
-        recurring=recurring_places(recent_points, zone),
+        recurring=recurring_places(inputs.recent_points, zone),
         officers=people,
+        as_of=datetime.fromtimestamp(end, zone),
+        complete=end >= midnight,
+        first_day=first_day,
     )
 
 
@@ -178,21 +250,48 @@ def _before(moment: float | None, end: float) -> bool:
     return moment is not None and moment < end
 
 
-def _count(figures: Figures, row: Any, end: float, reopened: bool, settings: Settings) -> None:
+def _limits(settings: Settings) -> Callable[[str], tuple[float, float, float]]:
+    """Each category's claim / arrival / resolution limits in seconds, looked up once."""
+    cache: dict[str, tuple[float, float, float]] = {}
+
+    def seconds(category: str) -> tuple[float, float, float]:
+        if category not in cache:
+            d = limits(settings, category)
+            cache[category] = (
+                d.claim.total_seconds(),
+                d.arrive.total_seconds(),
+                d.resolve.total_seconds(),
+            )
+        return cache[category]
+
+    return seconds
+
+
+def _count(
+    figures: Figures,
+    row: Any,
+    end: float,
+    reopened: bool,
+    deadlines: tuple[float, float, float],
+) -> None:
     figures.received += 1
-    deadlines = limits(settings, row.category)
     steps = (
-        ("claim", row.first_claimed_at, deadlines.claim),
-        ("arrive", row.first_on_site_at, deadlines.arrive),
-        ("resolve", row.first_resolved_at, deadlines.resolve),
+        ("claim", row.first_claimed_at, deadlines[0]),
+        ("arrive", row.first_on_site_at, deadlines[1]),
+        ("resolve", row.first_resolved_at, deadlines[2]),
     )
     for step, moment, limit in steps:
         if not _before(moment, end):
+            skipped = step == "arrive" and _before(row.first_resolved_at, end)
+            if not skipped and end - row.reported_at > limit:
+                figures.overdue[step].append(row.id)
             continue
-        minutes = (moment - row.reported_at) / 60
-        figures.minutes[step].append(minutes)
-        if minutes * 60 <= limit.total_seconds():
+        seconds = moment - row.reported_at
+        figures.minutes[step].append(seconds / 60)
+        if seconds <= limit:
             figures.on_time[step] += 1
+        else:
+            figures.overdue[step].append(row.id)
     figures.claimed += _before(row.first_claimed_at, end)
     figures.on_site += _before(row.first_on_site_at, end)
     figures.resolved += _before(row.first_resolved_at, end)
@@ -203,21 +302,3 @@ def _count(figures: Figures, row: Any, end: float, reopened: bool, settings: Set
     if row.outcome_class and _before(row.resolved_at, end):
         figures.outcomes[row.outcome_class] += 1
         figures.actions[f"{row.outcome_class}:{row.outcome_action}"] += 1
-
-
-def _count_officer(officers: dict[int, dict[str, Any]], row: Any, end: float) -> None:
-    if row.claimed_by is None:
-        return
-    entry = officers.setdefault(
-        row.claimed_by,
-        {
-            "name": row.claimed_by_name or str(row.claimed_by),
-            "claimed": 0,
-            "resolved": 0,
-            "arrive": [],
-        },
-    )
-    entry["claimed"] += _before(row.first_claimed_at, end)
-    entry["resolved"] += row.resolved_by == row.claimed_by and _before(row.resolved_at, end)
-    if _before(row.first_on_site_at, end):
-        entry["arrive"].append((row.first_on_site_at - row.reported_at) / 60)

@@ -43,6 +43,9 @@ class Directory:
             self.squads[COMMAND_CENTRE] = self.command_centre
         self.groups: dict[int, GridGroup] = {g.chat_id: g for g in settings.grid_groups}
         self.squad_chats: dict[int, Squad] = {s.dispatch_chat_id: s for s in self.squads.values()}
+        self.lead_chats: dict[int, Squad] = {
+            s.lead_chat_id: s for s in self.squads.values() if s.lead_chat_id is not None
+        }
         self.categories: dict[str, Category] = {c.code: c for c in settings.categories}
         self.memberships: dict[int, list[Membership]] = {}
         for squad in self.squads.values():
@@ -89,7 +92,11 @@ class Directory:
         return memberships[0].member.name if memberships else fallback
 
     def is_configured_chat(self, chat_id: int) -> bool:
-        return chat_id in self.groups or chat_id in self.squad_chats
+        return chat_id in self.groups or chat_id in self.squad_chats or chat_id in self.lead_chats
+
+    def officials_chat(self, chat_id: int) -> Squad | None:
+        """The squad whose dispatch or lead chat this is (only officials read there)."""
+        return self.squad_chats.get(chat_id) or self.lead_chats.get(chat_id)
 
     def group_locale(self, chat_id: int) -> str:
         group = self.groups.get(chat_id)

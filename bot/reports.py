@@ -1,18 +1,19 @@
-"""Team leads' numbers: the daily digest (text, chart), statistics and the CSV export."""
+"""Team leads' numbers: the daily digest and statistics for a lead's scope, and the export."""
 
 from __future__ import annotations
 
-import csv
-import io
+import math
 import uuid
-from datetime import date, datetime, timedelta
+from collections.abc import Callable
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from bot import charts, notices
-from bot.config import OUTCOME_CLASSES, Squad
-from bot.digest import TARGET_SPLIT, Digest, Figures, compute, day_bounds
-from bot.i18n import Raw, joined, t
+from bot import exports, leads, notices
+from bot.digest import Digest, Inputs, compute, day_bounds
+from bot.digest_text import DigestText
+from bot.i18n import t
+from bot.leads import EVERY_SQUAD, Audience, Days, Scope
 from bot.ticket_ops import Desk
 from storage import reports as report_rows
 from storage import tickets as ticket_rows
@@ -28,29 +29,49 @@ class Reports(Desk):
         folder.mkdir(parents=True, exist_ok=True)
         return folder
 
+    def audience(self, chat_id: int, private: bool, user_id: int) -> Audience:
+        """May ``user_id`` have lead figures posted in ``chat_id``, and whose (bot.leads)."""
+        return leads.audience(self.directory, chat_id, private, user_id)
+
+    def digest_day(self, args: list[str]) -> Days:
+        return leads.digest_day(args, self.today(), self.yesterday())
+
+    def export_days(self, args: list[str]) -> Days:
+        return leads.export_days(args, self.today(), self.yesterday())
+
     async def post_daily(self, day: date) -> int:
         """Post ``day``'s digest (text and chart) to every lead chat and the command centre,
         once per chat however often it is asked; return how many chats got it now."""
         settings = self.directory.settings
-        digest = await self.digest(day)
-        targets: dict[int, Squad | None] = {}
+        shared: dict[int, set[str]] = {}
         for each in settings.squads:
-            targets.setdefault(self.directory.lead_chat(each), each)
+            shared.setdefault(self.directory.lead_chat(each), set()).add(each.id)
+        # Squads sharing a lead chat get one digest there, of those squads together.
+        targets = {chat: Scope(frozenset(squads)) for chat, squads in shared.items()}
         if self.directory.command_centre is not None:
-            targets[self.directory.command_centre.dispatch_chat_id] = None
+            targets[self.directory.command_centre.dispatch_chat_id] = EVERY_SQUAD
+        digests: dict[Scope, Digest] = {}
+        for scope in set(targets.values()):
+            digests[scope] = await self.digest(day, scope)
         posted = 0
         async with self.db.transaction() as conn:
-            for chat_id, squad in targets.items():
+            for chat_id, scope in targets.items():
                 if not await report_rows.claim_digest(
                     conn, day.isoformat(), chat_id, self.clock.now()
                 ):
                     continue
-                locale = self.directory.squad_locale(squad) if squad else settings.locale
-                await self.put_digest(conn, chat_id, digest, locale, squad)
+                locale = self._scope_locale(scope)
+                await self.put_digest(conn, chat_id, digests[scope], locale, scope)
                 posted += 1
         if posted:
             self.outbox.wake()
         return posted
+
+    def _scope_locale(self, scope: Scope) -> str:
+        if scope.squads is not None and len(scope.squads) == 1:
+            (squad_id,) = scope.squads
+            return self.directory.squad_locale(self.directory.squads[squad_id])
+        return self.directory.settings.locale
 
     async def put_digest(
         self,
@@ -58,23 +79,24 @@ class Reports(Desk):
         chat_id: int,
         digest: Digest,
         locale: str,
-        squad: Squad | None,
+        scope: Scope = EVERY_SQUAD,
         reply_to: int | None = None,
         title: str | None = None,
     ) -> None:
         """Write the digest text (and chart) for one chat into the outbox."""
-        body = self.render(digest, locale, squad)
+        body = self.render(digest, locale, scope)
         if title is not None:
             body = title + "\n" + body.split("\n", 1)[1]
         await self.outbox.put(
             conn, notices.text(chat_id, body, "digest", reply_to_message_id=reply_to)
         )
         if self.directory.settings.digest.chart and digest.squads:
+            await self._sweep(conn)
             path = (
                 self.files / f"chart-{digest.day.isoformat()}-{locale}-{uuid.uuid4().hex[:8]}.png"
             )
             path.write_bytes(self.chart(digest, locale))
-            caption = t(locale, "chart.title", day=digest.day.isoformat())
+            caption = self.chart_title(digest, locale)
             await self.outbox.put(
                 conn,
                 notices.Notice(
@@ -82,15 +104,76 @@ class Reports(Desk):
                 ),
             )
 
-    async def write_export(self, start: date, end: date, locale: str) -> tuple[Path, int]:
-        """The CSV export as a file for the outbox; returns its path and its row count."""
-        data = await self.export_csv(start, end, locale)
-        path = (
-            self.files
-            / f"griddesk-{start.isoformat()}-{end.isoformat()}-{uuid.uuid4().hex[:8]}.csv"
+    async def send_export(
+        self,
+        chat_id: int,
+        reply_to: int | None,
+        first: date,
+        last: date,
+        locale: str,
+        scope: Scope,
+        export_format: str = "xlsx",
+    ) -> int:
+        """Write the export of ``scope``'s tickets and queue it as a document; return how
+        many tickets it holds. The file is removed once the outbox no longer needs it."""
+        table = await self.export_table(first, last, locale, scope)
+        data = exports.xlsx(table) if export_format == "xlsx" else exports.csv_bytes(table)
+        name = f"griddesk-{first.isoformat()}-{last.isoformat()}"
+        caption = t(
+            locale,
+            f"export.caption_{export_format}",
+            start=first.isoformat(),
+            end=last.isoformat(),
+            count=len(table.tickets),
         )
-        path.write_bytes(data)
-        return path, data.count(b"\n") - 1
+        async with self.db.transaction() as conn:
+            # Written inside the transaction, so a sweep (also in one) never sees the file
+            # without the outbox item that will send it.
+            await self._sweep(conn)
+            path = self.files / f"{name}-{uuid.uuid4().hex[:8]}.{export_format}"
+            path.write_bytes(data)
+            payload = {
+                "document_path": str(path),
+                "filename": f"{name}.{export_format}",
+                "caption": caption,
+            }
+            await self.outbox.put(
+                conn,
+                notices.Notice(
+                    chat_id, "document", "export", payload, reply_to_message_id=reply_to
+                ),
+            )
+        self.outbox.wake()
+        return len(table.tickets)
+
+    async def export_table(
+        self, first: date, last: date, locale: str, scope: Scope = EVERY_SQUAD
+    ) -> exports.Table:
+        """The tickets reported from ``first`` to ``last`` (local days, inclusive) that
+        ``scope`` may see, with every event of theirs (bot.exports)."""
+        zone = self.directory.settings.zone
+        start, _ = day_bounds(first, zone)
+        _, end = day_bounds(last, zone)
+        async with self.db.snapshot() as conn:
+            rows = await report_rows.export_between(conn, start, end)
+            events = await report_rows.events_before(conn, [r.id for r in rows])
+        return exports.build(rows, events, scope, locale, self.directory)
+
+    async def sweep(self) -> int:
+        """Remove the chart and export files the outbox no longer needs (sent or given up)."""
+        async with self.db.transaction() as conn:
+            return await self._sweep(conn)
+
+    async def _sweep(self, conn: Any) -> int:
+        # In a write transaction: files are written in one too, with the outbox item that
+        # sends them, so a file is never seen here without its item.
+        needed = await report_rows.pending_files(conn)
+        removed = 0
+        for path in self.files.iterdir():
+            if str(path) not in needed:
+                path.unlink(missing_ok=True)
+                removed += 1
+        return removed
 
     async def catch_up(self) -> int:
         """At start: if today's digest time has passed, post yesterday's digest (once)."""
@@ -107,19 +190,33 @@ class Reports(Desk):
                 return 0
         return await self.post_daily(day)
 
-    async def digest(self, day: date) -> Digest:
-        """The figures of one local day, from the database."""
+    async def digest(self, day: date, scope: Scope = EVERY_SQUAD) -> Digest:
+        """The figures of one local day for ``scope``, from the database; a day not yet over
+        is counted as of now."""
         zone = self.directory.settings.zone
         start, end = day_bounds(day, zone)
+        # Up to and including now: [start, now] is [start, the next float after now).
+        end = min(end, math.nextafter(self.clock.now().timestamp(), math.inf))
         window_start, _ = day_bounds(day - timedelta(days=RECURRING_WINDOW_DAYS - 1), zone)
         async with self.db.snapshot() as conn:
             recent = await report_rows.reported_between(conn, window_start, end)
             rows = [row for row in recent if row.reported_at >= start]
-            reopened = await report_rows.reopened_before(conn, [r.id for r in rows], end)
-            open_rows = await report_rows.open_at(conn, end)
-        return compute(day, rows, reopened, open_rows, recent, self.directory.settings)
+            inputs = await self._inputs(conn, rows, recent, end, scope)
+            before: dict[str, int] = {}
+            for label, back in (("day_before", 1), ("week_before", 7)):
+                # The same hours of that day when today is not over, so the counts compare.
+                other_start, _ = day_bounds(day - timedelta(days=back), zone)
+                counts = await report_rows.received_by_squad(
+                    conn, other_start, other_start + (end - start)
+                )
+                before[label] = sum(n for squad, n in counts.items() if scope.covers(squad))
+        digest = compute(
+            day, inputs, self.directory.settings, end, self._name, self._officer(scope)
+        )
+        digest.received_before = before
+        return digest
 
-    async def stats(self, days: int) -> tuple[date, date, Digest]:
+    async def stats(self, days: int, scope: Scope = EVERY_SQUAD) -> tuple[date, date, Digest]:
         """The figures of the last ``days`` full local days (yesterday backwards)."""
         zone = self.directory.settings.zone
         last = self.yesterday()
@@ -128,213 +225,51 @@ class Reports(Desk):
         _, end = day_bounds(last, zone)
         async with self.db.snapshot() as conn:
             rows = await report_rows.reported_between(conn, start, end)
-            reopened = await report_rows.reopened_before(conn, [r.id for r in rows], end)
-            open_rows = await report_rows.open_at(conn, end)
-        digest = compute(last, rows, reopened, open_rows, rows, self.directory.settings, end)
+            inputs = await self._inputs(conn, rows, rows, end, scope)
+        digest = compute(
+            last, inputs, self.directory.settings, end, self._name, self._officer(scope), first
+        )
         return first, last, digest
 
-    def scope_of(self, user_id: int) -> Squad | bool | None:
-        """What a person may see: False (not a lead), a squad, or None for every squad."""
-        memberships = self.directory.memberships.get(user_id, [])
-        leads = [m for m in memberships if m.member.role == "lead"]
-        if not leads:
-            return False
-        if len(leads) > 1 or any(m.squad.id == "command_centre" for m in leads):
-            return None
-        return leads[0].squad
-
-    def yesterday(self) -> date:
-        return (
-            self.clock.now().astimezone(self.directory.settings.zone) - timedelta(days=1)
-        ).date()
-
-    def render(self, digest: Digest, locale: str, squad: Squad | None = None) -> str:
-        """The digest as a chat message: one squad, or every squad and the total."""
-        lines = [t(locale, "digest.title", day=digest.day.isoformat())]
-        if squad is not None:
-            figures = digest.squads.get(squad.id, Figures())
-            lines += self._scope(squad.name.get(locale), figures, locale)
-        else:
-            for squad_id, figures in digest.squads.items():
-                name = (
-                    self.directory.squads[squad_id].name.get(locale)
-                    if squad_id in self.directory.squads
-                    else squad_id
-                )
-                lines += self._scope(name, figures, locale)
-            lines += self._scope(t(locale, "digest.total"), digest.total, locale)
-        if digest.hot_grids:
-            grids = Raw(
-                joined(
-                    locale,
-                    (f"{self.directory.grid_name(g, locale)} {n}" for g, n in digest.hot_grids),
-                )
-            )
-            lines.append(t(locale, "digest.hot_grids", grids=grids))
-        for place in digest.recurring:
-            lines.append(
-                t(
-                    locale,
-                    "digest.recurring",
-                    grid=self.directory.grid_name(place["grid"], locale),
-                    days=place["days"],
-                    reports=place["reports"],
-                    latitude=place["latitude"],
-                    longitude=place["longitude"],
-                )
-            )
-        if digest.officers:
-            lines.append(t(locale, "digest.officers_title"))
-            for officer in digest.officers[:10]:
-                lines.append(
-                    t(
-                        locale,
-                        "digest.officer",
-                        name=officer["officer"],
-                        claimed=officer["claimed"],
-                        resolved=officer["resolved"],
-                        arrive=_minutes(officer["median_minutes_to_arrive"]),
-                    )
-                )
-        return "\n".join(lines)
-
-    def _scope(self, name: str, figures: Figures, locale: str) -> list[str]:
-        s = figures.summary()
-        lines = [
-            t(locale, "digest.scope", name=name),
-            t(
-                locale,
-                "digest.counts",
-                received=s["received"],
-                claimed=s["claimed"],
-                on_site=s["on_site"],
-                resolved=s["resolved"],
-                solved=s["closed_solved"],
-                unconfirmed=s["closed_unconfirmed"],
-                reopened=s["reopened"],
-            ),
+    async def _inputs(
+        self, conn: Any, rows: list[Any], recent: list[Any], end: float, scope: Scope
+    ) -> Inputs:
+        # Officers are credited for their rounds on every ticket of the period (a ticket of
+        # another squad handed to theirs too); the ticket figures are the scope's own.
+        events = await report_rows.events_before(conn, [r.id for r in rows], end)
+        mine = [row for row in rows if scope.covers(row.home_squad_id)]
+        reopened = await report_rows.reopened_before(conn, [r.id for r in mine], end)
+        open_rows = [
+            r for r in await report_rows.open_at(conn, end) if scope.covers(r.home_squad_id)
         ]
-        if s["received"]:
-            m = s["minutes"]
-            lines.append(
-                t(
-                    locale,
-                    "digest.times",
-                    claim=_minutes(m["claim"]["median"]),
-                    claim90=_minutes(m["claim"]["p90"]),
-                    arrive=_minutes(m["arrive"]["median"]),
-                    arrive90=_minutes(m["arrive"]["p90"]),
-                    resolve=_minutes(m["resolve"]["median"]),
-                    resolve90=_minutes(m["resolve"]["p90"]),
-                )
-            )
-            on_time = s["on_time_rate"]
-            lines.append(
-                t(
-                    locale,
-                    "digest.rates",
-                    claim=_percent(on_time["claim"]),
-                    arrive=_percent(on_time["arrive"]),
-                    resolve=_percent(on_time["resolve"]),
-                    handling=_percent(s["handling_rate"]),
-                    rework=_percent(s["rework_rate"]),
-                    closure=_percent(s["closure_rate"]),
-                )
-            )
-            split = s["split_721"]
-            lines.append(
-                t(
-                    locale,
-                    "digest.split",
-                    **{c: _percent(split[c]) for c in OUTCOME_CLASSES},
-                    target="/".join(str(round(TARGET_SPLIT[c] * 100)) for c in OUTCOME_CLASSES),
-                )
-            )
-            if s["top_actions"]:
-                actions = Raw(
-                    joined(
-                        locale, (f"{self._action_name(a, locale)} {n}" for a, n in s["top_actions"])
-                    )
-                )
-                lines.append(t(locale, "digest.actions", actions=actions))
-        if s["open_at_midnight"]:
-            oldest = Raw(
-                joined(locale, (f"#{o['ticket']} {o['age_hours']}h" for o in s["oldest_open"]))
-            )
-            lines.append(t(locale, "digest.open", count=s["open_at_midnight"], oldest=oldest))
-        return lines
+        open_events = await report_rows.events_of_open_at(conn, end)
+        points = [row for row in recent if scope.covers(row.home_squad_id)]
+        return Inputs(mine, reopened, open_rows, points, events, open_events)
 
-    def _action_name(self, key: str, locale: str) -> str:
-        outcome, _, code = key.partition(":")
-        for action in self.directory.settings.workflow.actions.get(outcome, []):
-            if action.code == code:
-                return action.name.get(locale)
-        return code
+    def _name(self, user_id: int, detail: dict[str, Any]) -> str:
+        return self.directory.member_name(user_id, str(detail.get("name") or user_id))
 
-    def chart(self, digest: Digest, locale: str) -> bytes:
-        """A PNG: median and p90 minutes to arrive per squad, titled in ``locale``."""
-        names, medians, p90s = [], [], []
-        for squad_id, figures in digest.squads.items():
-            squad = self.directory.squads.get(squad_id)
-            names.append(squad.name.get(locale) if squad else squad_id)
-            summary = figures.summary()["minutes"]["arrive"]
-            medians.append(summary["median"] or 0.0)
-            p90s.append(summary["p90"] or 0.0)
-        return charts.arrival_chart(
-            t(locale, "chart.title", day=digest.day.isoformat()),
-            names,
-            medians,
-            p90s,
-            t(locale, "chart.median"),
-            t(locale, "chart.p90"),
-            t(locale, "chart.minutes"),
+    def _officer(self, scope: Scope) -> Callable[[int], bool]:
+        """Whether an officer belongs in the scope's list: a member of one of its squads."""
+        if scope.squads is None:
+            return lambda _user_id: True
+        squads = scope.squads
+        return lambda user_id: any(
+            m.squad.id in squads for m in self.directory.memberships.get(user_id, [])
         )
 
-    async def export_csv(self, start: date, end: date, locale: str) -> bytes:
-        """Tickets reported from ``start`` to ``end`` (inclusive), for Excel: UTF-8 with BOM."""
-        zone = self.directory.settings.zone
-        first, _ = day_bounds(start, zone)
-        _, last = day_bounds(end, zone)
-        async with self.db.snapshot() as conn:
-            rows = await report_rows.export_between(conn, first, last)
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        columns = EXPORT_COLUMNS
-        writer.writerow([t(locale, f"export.{c}") for c in columns])
-        for row in rows:
-            writer.writerow([self._cell(row, c, locale) for c in columns])
-        return "\ufeff".encode() + buffer.getvalue().encode("utf-8")
+    def today(self) -> date:
+        return self.clock.now().astimezone(self.directory.settings.zone).date()
 
-    def _cell(self, row: Any, column: str, locale: str) -> str:
-        value = getattr(row, column)
-        if value is None:
-            return ""
-        if isinstance(value, datetime):
-            return value.astimezone(self.directory.settings.zone).strftime("%Y-%m-%d %H:%M:%S")
-        if column == "category":
-            return self.directory.category_name(value, locale)
-        if column == "grid_id":
-            return self.directory.grid_name(value, locale)
-        if column == "squad_id" and value in self.directory.squads:
-            return self.directory.squads[value].name.get(locale)
-        if column == "outcome_class":
-            return t(locale, f"outcome.{value}")
-        if column == "reporter_name" and row.anonymous:
-            return t(locale, "export.anonymous")
-        return str(value)
+    def yesterday(self) -> date:
+        return self.today() - timedelta(days=1)
 
+    def render(self, digest: Digest, locale: str, scope: Scope = EVERY_SQUAD) -> str:
+        """The digest as a chat message (bot.digest_text)."""
+        return DigestText(self.directory).render(digest, locale, scope)
 
-EXPORT_COLUMNS = (
-    "id", "status", "category", "grid_id", "squad_id", "latitude", "longitude", "description",
-    "reporter_name", "reported_at", "dispatched_at", "first_claimed_at", "claimed_by_name",
-    "first_on_site_at", "on_site_distance_m", "first_resolved_at", "outcome_class",
-    "outcome_action", "outcome_note", "closed_at", "close_reason", "rework_count", "rating",
-)  # fmt: skip
+    def chart(self, digest: Digest, locale: str) -> bytes:
+        return DigestText(self.directory).chart(digest, locale)
 
-
-def _minutes(value: float | None) -> str:
-    return "-" if value is None else f"{value:.0f}"
-
-
-def _percent(value: float | None) -> str:
-    return "-" if value is None else f"{value * 100:.0f}%"
+    def chart_title(self, digest: Digest, locale: str) -> str:
+        return DigestText(self.directory).chart_title(digest, locale)

@@ -1,109 +1,113 @@
-"""Team leads' commands: /digest, /stats and /export; anyone else is politely refused."""
+"""Team leads' commands: /digest, /stats and /export, where and for whom the domain allows."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
-
 from telegram import Update
+from telegram.constants import ChatType
 from telegram.ext import CommandHandler, filters
 
-from bot import notices
-from bot.config import Squad
-from bot.i18n import t
+from bot.i18n import locale_of_language_code, t
+from bot.leads import Scope
 from handlers.context import GridApp, GridContext
-from handlers.officers import _locale, _reply
+from handlers.officers import _reply
 
 NEW_MESSAGES = filters.UpdateType.MESSAGE
 STATS_PERIODS = {"7d": 7, "30d": 30}
 
 
-def _scope(update: Update, context: GridContext) -> Squad | bool | None:
+def _locale(update: Update, context: GridContext) -> str:
+    """The chat's language: a squad's (dispatch or lead chat), a group's, else the person's."""
+    directory = context.directory
+    chat = update.effective_chat
+    if chat is not None:
+        squad = directory.officials_chat(chat.id)
+        if squad is not None:
+            return directory.squad_locale(squad)
+        if chat.id in directory.groups:
+            return directory.group_locale(chat.id)
     user = update.effective_user
-    return False if user is None else context.services.reports.scope_of(user.id)
+    default = context.services.settings.locale
+    return locale_of_language_code(user.language_code if user else None, default)
 
 
-def _dates(args: list[str]) -> list[date] | None:
-    try:
-        return [date.fromisoformat(a) for a in args[:2]]
-    except ValueError:
+async def _allowed(update: Update, context: GridContext, locale: str) -> Scope | None:
+    """The asker's scope in this chat, or None after answering with the refusal."""
+    chat, user = update.effective_chat, update.effective_user
+    if chat is None or user is None:
         return None
+    audience = context.services.reports.audience(chat.id, chat.type == ChatType.PRIVATE, user.id)
+    if audience.refusal is not None:
+        bot = f"@{context.bot.username}" if context.bot.username else ""
+        await _reply(context, update, t(locale, audience.refusal, bot=bot), "refusal")
+        return None
+    return audience.scope
 
 
 async def digest_command(update: Update, context: GridContext) -> None:
     """``/digest [YYYY-MM-DD]``: the day's digest (yesterday by default) for a lead."""
     locale = _locale(update, context)
-    scope = _scope(update, context)
-    if scope is False:
-        await _reply(context, update, t(locale, "digest.not_allowed"), "refusal")
-        return
-    days = _dates(context.args or [])
-    if days is None:
-        await _reply(context, update, t(locale, "digest.bad_date"), "refusal")
+    scope = await _allowed(update, context, locale)
+    if scope is None:
         return
     reports = context.services.reports
-    digest = await reports.digest(days[0] if days else reports.yesterday())
+    days = reports.digest_day(context.args or [])
+    if days.first is None:
+        await _reply(context, update, t(locale, days.refusal or "digest.usage"), "refusal")
+        return
+    digest = await reports.digest(days.first, scope)
     message = update.effective_message
     assert message is not None
-    squad = scope if isinstance(scope, Squad) else None
     async with context.services.db.transaction() as conn:
-        await reports.put_digest(conn, message.chat_id, digest, locale, squad, message.message_id)
+        await reports.put_digest(conn, message.chat_id, digest, locale, scope, message.message_id)
     context.services.outbox.wake()
 
 
 async def stats_command(update: Update, context: GridContext) -> None:
     """``/stats 7d|30d``: the same figures over the last 7 or 30 days."""
     locale = _locale(update, context)
-    scope = _scope(update, context)
-    if scope is False:
-        await _reply(context, update, t(locale, "digest.not_allowed"), "refusal")
+    scope = await _allowed(update, context, locale)
+    if scope is None:
         return
-    period = STATS_PERIODS.get((context.args or ["7d"])[0].lower())
+    args = context.args or ["7d"]
+    period = STATS_PERIODS.get(args[0].lower()) if len(args) == 1 else None
     if period is None:
         await _reply(context, update, t(locale, "digest.stats_usage"), "refusal")
         return
     reports = context.services.reports
-    first, last, digest = await reports.stats(period)
+    first, last, digest = await reports.stats(period, scope)
     message = update.effective_message
     assert message is not None
     title = t(
         locale, "digest.stats_title", days=period, start=first.isoformat(), end=last.isoformat()
     )
-    squad = scope if isinstance(scope, Squad) else None
     async with context.services.db.transaction() as conn:
         await reports.put_digest(
-            conn, message.chat_id, digest, locale, squad, message.message_id, title
+            conn, message.chat_id, digest, locale, scope, message.message_id, title
         )
     context.services.outbox.wake()
 
 
 async def export_command(update: Update, context: GridContext) -> None:
-    """``/export [from] [to]``: a CSV of the tickets (the last 7 days by default)."""
+    """``/export [from] [to] [xlsx|csv]``: the tickets as a spreadsheet (last 7 days)."""
     locale = _locale(update, context)
-    if _scope(update, context) is False:
-        await _reply(context, update, t(locale, "digest.not_allowed"), "refusal")
-        return
-    days = _dates(context.args or [])
-    if days is None:
-        await _reply(context, update, t(locale, "digest.bad_date"), "refusal")
+    scope = await _allowed(update, context, locale)
+    if scope is None:
         return
     reports = context.services.reports
-    last = days[1] if len(days) > 1 else days[0] if days else reports.yesterday()
-    first = days[0] if days else last - timedelta(days=6)
-    path, count = await reports.write_export(first, last, locale)
+    days = reports.export_days(context.args or [])
+    if days.first is None or days.last is None:
+        await _reply(context, update, t(locale, days.refusal or "export.usage"), "refusal")
+        return
     message = update.effective_message
     assert message is not None
-    caption = t(
-        locale, "export.caption", start=first.isoformat(), end=last.isoformat(), count=count
-    )
-    payload = {
-        "document_path": str(path),
-        "filename": path.name.rsplit("-", 1)[0] + ".csv",
-        "caption": caption,
-    }
-    await context.services.outbox.send(
-        notices.Notice(
-            message.chat_id, "document", "export", payload, reply_to_message_id=message.message_id
-        )
+    await reports.send_export(
+        message.chat_id,
+        message.message_id,
+        days.first,
+        days.last,
+        locale,
+        scope,
+        days.export_format,
     )
 
 

@@ -5,71 +5,22 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import AsyncIterator
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from bot.config import Settings
 from bot.services import Services
-from storage import drafts as draft_rows
-from storage import tickets as ticket_rows
 from tests.clock import FakeClock
+from tests.daybook import add, at
 
 ZONE = ZoneInfo("Asia/Shanghai")
 DAY = date(2026, 11, 23)
 LI_MING, WANG_QIANG = 710002, 710003
-MARKET = (34.5940, 119.1750)
 NEAR_MARKET = (34.5944, 119.1750)  # about 45 m north
 ELSEWHERE = (34.6020, 119.1850)
-
-
-def at(text: str) -> datetime:
-    return datetime.fromisoformat(text).replace(tzinfo=ZONE)
-
-
-async def add(services: Services, number: int, **values: Any) -> None:
-    """A ticket as the workflow would have left it, written straight to the database."""
-    reported = values.pop("reported")
-    events = values.pop("events", [])
-    point = values.pop("point", MARKET)
-    async with services.db.transaction() as conn:
-        draft = await draft_rows.insert_draft(
-            conn,
-            trigger_key=f"t:{number}",
-            chat_id=-1,
-            user_id=9001,
-            user_name="王老板",
-            user_locale="zh",
-            group_chat_id=-1001000000201,
-            private=False,
-            stage="submitted",
-            created_at=reported,
-            expires_at=reported,
-        )
-        assert draft is not None
-        row = {
-            "draft_id": draft.id,
-            "status": "dispatched",
-            "category": "vending",
-            "grid_id": "minzhu-west",
-            "squad_id": "minzhu",
-            "latitude": point[0],
-            "longitude": point[1],
-            "reporter_id": 9001,
-            "reporter_name": "王老板",
-            "anonymous": False,
-            "group_chat_id": -1001000000201,
-            "locale": "zh",
-            "reported_at": reported,
-            "dispatched_at": reported,
-        }
-        row.update(values)
-        ticket_id = await ticket_rows.insert_ticket(conn, **row)
-        for kind, moment in events:
-            await ticket_rows.add_event(conn, ticket_id, kind, moment)
 
 
 @pytest.fixture(name="services")
@@ -100,6 +51,11 @@ async def fixture_day(services: Services) -> Services:
         outcome_action="guided_point",
         closed_at=at("2026-11-23 10:00"),
         close_reason="solved",
+        events=[
+            ("claimed", at("2026-11-23 09:03"), LI_MING, {"name": "李明"}),
+            ("on_site", at("2026-11-23 09:20"), LI_MING),
+            ("resolved", at("2026-11-23 09:50"), LI_MING, {"outcome": "service"}),
+        ],
     )
     await add(
         services,
@@ -204,13 +160,14 @@ async def test_split_and_open_tickets(day: Services) -> None:
 
 
 async def test_hot_spots_and_officers(day: Services) -> None:
-    """The market corner was reported on the 21st, 22nd and 23rd within 100 m: recurring."""
+    """The market corner was reported on the 21st, 22nd and 23rd within 100 m: recurring;
+    李明 claimed at 09:03 and arrived at 09:20: 17 minutes from his claim."""
     digest = await day.reports.digest(DAY)
     assert [("minzhu-west", 3), ("xinpu-north", 1)] == digest.hot_grids
     assert 1 == len(digest.recurring)
     assert (3, 3) == (digest.recurring[0]["days"], digest.recurring[0]["reports"])
     by_name = {o["officer"]: o for o in digest.officers}
-    assert (1, 1, 20) == (
+    assert (1, 1, 17) == (
         by_name["李明"]["claimed"],
         by_name["李明"]["resolved"],
         by_name["李明"]["median_minutes_to_arrive"],
@@ -249,7 +206,9 @@ async def test_chart_is_a_png_with_a_cjk_font(day: Services) -> None:
 
 async def test_export_is_excel_friendly_csv(day: Services) -> None:
     """The export is UTF-8 with a byte-order mark, local times, and headers in Chinese."""
-    data = await day.reports.export_csv(DAY, DAY, "zh")
+    from bot.exports import csv_bytes
+
+    data = csv_bytes(await day.reports.export_table(DAY, DAY, "zh"))
     assert data.startswith("\ufeff".encode())
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
     assert "工单号" == rows[0][0]
@@ -278,7 +237,8 @@ def test_setup_installs_the_font() -> None:
 def test_cli_prints_the_digest_as_json_and_text(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """`griddesk digest --date D --format json|text` prints the figures from the database."""
+    """`griddesk digest --date D --format json|text` prints the figures from the database;
+    a malformed or out-of-range date is refused with exit status 2."""
     import json
 
     import yaml
@@ -295,7 +255,15 @@ def test_cli_prints_the_digest_as_json_and_text(
         ["digest", "--config", str(config), "--date", "2026-11-23", "--format", "json"]
     )
     figures = json.loads(capsys.readouterr().out)
-    assert ("2026-11-23", 0) == (figures["day"], figures["total"]["received"])
+    assert ("2026-11-23", 0, "2026-11-24T00:00:00+08:00", True) == (
+        figures["day"],
+        figures["total"]["received"],
+        figures["as_of"],
+        figures["complete"],
+    )
     assert 0 == main(["digest", "--config", str(config), "--date", "2026-11-23"])
     assert "日报 2026-11-23" in capsys.readouterr().out
     assert 2 == main(["digest", "--config", str(config), "--date", "23.11.2026"])
+    assert 2 == main(["digest", "--config", str(config), "--date", "9999-12-31"])
+    assert 2 == main(["digest", "--config", str(config), "--date", "0001-01-01"])
+    assert "2000-01-01" in capsys.readouterr().err

@@ -40,7 +40,7 @@ async def test_export_sends_a_csv_document(harness: Harness) -> None:
     """/export FROM TO sends the tickets as a CSV file with a byte-order mark."""
     await harness.report_in_group(MARKET_GROUP, WANG)
     day = harness.clock.now().astimezone(harness.services.settings.zone).date().isoformat()
-    await harness.say(MINZHU_SQUAD, LEAD_ZHANG, text=f"/export {day} {day}")
+    await harness.say(MINZHU_SQUAD, LEAD_ZHANG, text=f"/export {day} {day} csv")
     document = harness.bot_last(MINZHU_SQUAD).document
     assert document is not None and document["file_name"].endswith(".csv")
     content = harness.world.documents[document["file_id"]]
