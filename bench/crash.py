@@ -45,7 +45,7 @@ from bench.intake import (
     district_world,
     report_up_to_details,
 )
-from bot.standin import ApiResponse, StandinServer
+from standin import ApiResponse, StandinServer
 from storage.database import integrity_check
 
 ROOT = Path(__file__).resolve().parent.parent

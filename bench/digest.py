@@ -27,7 +27,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bot.config import Database, load_settings
+from bot.core.config import Database, load_settings
 from bot.services import Services
 from storage.database import migrate
 

@@ -7,7 +7,7 @@ import statistics
 import time
 from typing import Any
 
-from bot.routing import GridIndex
+from bot.reporting.routing import GridIndex
 
 REPEATS = 5
 

@@ -22,7 +22,7 @@ from typing import Any
 
 import yaml
 
-from bot.standin import ApiResponse, StandinServer, World
+from standin import ApiResponse, StandinServer, World
 
 CONFIG = Path(__file__).resolve().parent.parent / "config.yaml"
 TOKEN = "123456:bench-token-for-the-stand-in"

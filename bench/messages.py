@@ -14,8 +14,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from bot.config import Database, DigestSettings, load_settings
-from bot.standin import World
+from bot.core.config import Database, DigestSettings, load_settings
+from standin import World
 from tests.clock import FakeClock
 from tests.harness import LI_MING, MARKET_GROUP, WANG, Harness, populate, start_harness
 

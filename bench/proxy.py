@@ -217,7 +217,7 @@ class SocksProxy(_Loopback):
 
 async def _serve_for_bench() -> None:
     """The child process: stand-in and proxies; print their addresses, run until killed."""
-    from bot.standin import StandinServer, World
+    from standin import StandinServer, World
 
     world = World(api_json=None)
     world.add_user(501, "Bob")

@@ -25,7 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bot.config import Database, load_settings
+from bot.core.config import Database, load_settings
 from bot.services import Services
 from storage.database import migrate
 

@@ -14,15 +14,15 @@ from telegram.ext import AIORateLimiter, ApplicationBuilder, ContextTypes
 from telegram.request import BaseRequest
 
 import handlers
-from bot.clock import Clock
-from bot.config import LOCALES, Settings, redacted_url
-from bot.i18n import t
+from bot.core.clock import Clock
+from bot.core.config import LOCALES, Settings, redacted_url
+from bot.core.i18n import t
 from bot.services import Services
-from bot.updates import PerSenderUpdateProcessor
 from handlers.context import SERVICES_KEY, GridApp, GridContext
 from handlers.http import AiohttpRequest
 from handlers.inbox import InboxBot, InboxQueue, replay_inbox
 from handlers.transport import TelegramTransport
+from handlers.updates import PerSenderUpdateProcessor
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bot.config import TOKEN_ENV, ConfigError, Settings, Webhook, bot_token, load_settings
+from bot.core.config import TOKEN_ENV, ConfigError, Settings, Webhook, bot_token, load_settings
 
 WEBHOOK_SECRET_ENV = "TELEGRAM_WEBHOOK_SECRET"
 ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
@@ -40,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     config_path = Path(getattr(args, "config_sub", None) or args.config)
 
     if args.command == "demo":
-        from bot.demo import run_demo
+        from demo.play import run_demo
 
         return asyncio.run(run_demo(config_path))
     try:
@@ -64,7 +64,7 @@ async def _print_digest(settings: Settings, config_path: Path, args: argparse.Na
     import json
     import re
 
-    from bot.i18n import t
+    from bot.core.i18n import t
     from bot.services import Services
 
     services = Services.create(settings, base=config_path.parent)
@@ -115,7 +115,7 @@ def _describe(settings: Settings, path: Path) -> None:
 
 def _run(settings: Settings, config_path: Path, webhook: str | None) -> int:
     from bot.app import build_application
-    from bot.logs import setup_logging
+    from bot.core.logs import setup_logging
 
     token = bot_token()
     if token is None:

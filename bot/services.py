@@ -5,22 +5,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot import notices
-from bot.clock import Clock, SystemClock
-from bot.config import Settings
-from bot.directory import Directory
-from bot.duty import Duty
-from bot.escalation import Escalator
-from bot.i18n import t
-from bot.inbox import Inbox
-from bot.intake import Intake
-from bot.outbox import Outbox
-from bot.pacing import Pacer
-from bot.reports import Reports
-from bot.resolution import Resolution
-from bot.ticket_ops import Alarm
-from bot.views import Views
-from bot.workflow import Workflow
+from bot.core import notices
+from bot.core.clock import Clock, SystemClock
+from bot.core.config import Settings
+from bot.core.directory import Directory
+from bot.core.i18n import t
+from bot.delivery.inbox import Inbox
+from bot.delivery.outbox import Outbox
+from bot.delivery.pacing import Pacer
+from bot.duty.escalation import Escalator
+from bot.duty.on_duty import Duty
+from bot.figures.reports import Reports
+from bot.reporting.intake import Intake
+from bot.tickets.resolution import Resolution
+from bot.tickets.ticket_ops import Alarm
+from bot.tickets.views import Views
+from bot.tickets.workflow import Workflow
 from storage import chats
 from storage.database import Database
 

@@ -8,9 +8,9 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import CallbackQueryHandler
 
-from bot import buttons
-from bot.i18n import t
-from bot.people import Answer
+from bot.core import buttons
+from bot.core.i18n import t
+from bot.core.people import Answer
 from handlers.context import GridApp, GridContext, chat_locale
 from handlers.parse import person_of
 

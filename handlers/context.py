@@ -7,9 +7,9 @@ from typing import Any
 from telegram import Update
 from telegram.ext import Application, CallbackContext, ExtBot
 
-from bot.directory import Directory
-from bot.i18n import locale_of_language_code
-from bot.intake import Intake
+from bot.core.directory import Directory
+from bot.core.i18n import locale_of_language_code
+from bot.reporting.intake import Intake
 from bot.services import Services
 
 SERVICES_KEY = "griddesk.services"

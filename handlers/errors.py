@@ -8,7 +8,7 @@ import logging
 from telegram import Update
 from telegram.error import TelegramError
 
-from bot.i18n import t
+from bot.core.i18n import t
 from handlers.context import GridApp, GridContext
 
 log = logging.getLogger(__name__)

@@ -26,7 +26,7 @@ from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
 from yarl import URL
 
-from bot.logs import add_secret, redact
+from bot.core.logs import add_secret, redact
 
 SOCKS_SCHEMES = ("socks5", "socks5h")
 

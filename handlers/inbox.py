@@ -17,7 +17,7 @@ from telegram import Update
 from telegram.error import TelegramError
 from telegram.ext import ExtBot
 
-from bot.inbox import Inbox
+from bot.delivery.inbox import Inbox
 from handlers.context import GridApp
 
 log = logging.getLogger(__name__)

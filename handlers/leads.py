@@ -6,8 +6,8 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import CommandHandler, filters
 
-from bot.i18n import locale_of_language_code, t
-from bot.leads import Scope
+from bot.core.i18n import locale_of_language_code, t
+from bot.figures.leads import Scope
 from handlers.context import GridApp, GridContext
 from handlers.officers import _reply
 

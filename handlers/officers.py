@@ -5,10 +5,10 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import CommandHandler, MessageHandler, filters
 
-from bot import notices
-from bot.buttons import is_number
-from bot.i18n import t
-from bot.people import Answer
+from bot.core import notices
+from bot.core.buttons import is_number
+from bot.core.i18n import t
+from bot.core.people import Answer
 from handlers.context import GridApp, GridContext, chat_locale
 from handlers.parse import largest_photo, person_of, replies_to_bot, spot_of
 

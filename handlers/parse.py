@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from telegram import Message, User
 
-from bot.buttons import is_number
-from bot.people import Person, Spot
+from bot.core.buttons import is_number
+from bot.core.people import Person, Spot
 
 
 def person_of(user: User) -> Person:

@@ -9,9 +9,9 @@ from telegram.constants import ChatMemberStatus
 from telegram.error import TelegramError
 from telegram.ext import CommandHandler, filters
 
-from bot import notices
-from bot.i18n import locale_of_language_code, t
-from bot.notices import Button
+from bot.core import notices
+from bot.core.i18n import locale_of_language_code, t
+from bot.core.notices import Button
 from handlers.context import GridApp, GridContext
 from handlers.parse import person_of, start_payload_group
 

@@ -16,7 +16,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.warnings import PTBDeprecationWarning
 
-from bot.outbox import Delivered, Delivery, Rejected, RetryLater, TargetGone
+from bot.delivery.outbox import Delivered, Delivery, Rejected, RetryLater, TargetGone
 from storage.outbox import OutboxItem
 
 NO_PREVIEW = {"is_disabled": True}

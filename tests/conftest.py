@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import Database as DatabaseSettings
-from bot.config import DigestSettings, Settings, load_settings
-from bot.standin import World
+from bot.core.config import Database as DatabaseSettings
+from bot.core.config import DigestSettings, Settings, load_settings
+from standin import World
 from tests.clock import FakeClock
 from tests.harness import Harness, start_harness
 

@@ -8,7 +8,7 @@ from typing import Any
 from telegram.error import NetworkError
 from telegram.request import BaseRequest, RequestData
 
-from bot.standin import Upload, World
+from standin import Upload, World
 
 
 @dataclass(eq=False)

@@ -9,10 +9,10 @@ from sqlalchemy import func, select
 from telegram import Update
 
 from bot.app import build_application
-from bot.config import Settings
+from bot.core.config import Settings
 from bot.services import Services
-from bot.standin import ChatMessage, Venue, World
 from handlers.context import SERVICES_KEY, GridApp
+from standin import ChatMessage, Venue, World
 from storage import outbox as outbox_rows
 from storage import tickets as ticket_rows
 from storage.schema import tickets

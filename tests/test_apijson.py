@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from bot.standin import DEFAULT_API_JSON, ApiError
-from bot.standin.apijson import ApiJsonSchema, load_api_json
+from standin import DEFAULT_API_JSON, ApiError
+from standin.apijson import ApiJsonSchema, load_api_json
 
 
 def _field(name: str, *types: str, required: bool = False, note: str = "") -> dict[str, Any]:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot import buttons
-from bot.i18n import Raw, load_catalog, placeholders, t
+from bot.core import buttons
+from bot.core.i18n import Raw, load_catalog, placeholders, t
 
 
 def test_catalogs_have_the_same_sentences() -> None:
@@ -73,7 +73,7 @@ def test_command_menu_is_in_both_catalogs() -> None:
 
 def test_lists_are_written_the_languages_way() -> None:
     """Lists read 甲、乙 in Chinese and a, b in English, with each item escaped."""
-    from bot.i18n import joined
+    from bot.core.i18n import joined
 
     assert "甲、乙" == joined("zh", ["甲", "乙"])
     assert "a, b &amp; c" == joined("en", ["a", "b & c"])

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.config import Settings
-from bot.standin import World
+from bot.core.config import Settings
+from standin import World
 from tests.clock import FakeClock
 from tests.harness import LIU, MARKET_GROUP, MINZHU_SQUAD, WANG, XINPU_SQUAD, start_harness
 

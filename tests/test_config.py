@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from bot.cli import main
-from bot.config import ConfigError, load_settings, parse_duration
+from bot.core.config import ConfigError, load_settings, parse_duration
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "config.yaml"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from bot.demo import run_demo
+from demo.play import run_demo
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "config.yaml"
 

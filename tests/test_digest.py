@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.config import Settings
+from bot.core.config import Settings
 from bot.services import Services
 from tests.clock import FakeClock
 from tests.daybook import add, at
@@ -197,7 +197,7 @@ async def test_rendered_digest_reads_the_figures(day: Services) -> None:
 
 async def test_chart_is_a_png_with_a_cjk_font(day: Services) -> None:
     """The chart renders as PNG, with a CJK font installed by setup.sh."""
-    from bot.charts import cjk_font
+    from bot.figures.charts import cjk_font
 
     png = day.reports.chart(await day.reports.digest(DAY), "zh")
     assert png.startswith(b"\x89PNG")
@@ -206,7 +206,7 @@ async def test_chart_is_a_png_with_a_cjk_font(day: Services) -> None:
 
 async def test_export_is_excel_friendly_csv(day: Services) -> None:
     """The export is UTF-8 with a byte-order mark, local times, and headers in Chinese."""
-    from bot.exports import csv_bytes
+    from bot.figures.exports import csv_bytes
 
     data = csv_bytes(await day.reports.export_table(DAY, DAY, "zh"))
     assert data.startswith("\ufeff".encode())

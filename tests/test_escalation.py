@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.config import Settings
-from bot.standin import World
+from bot.core.config import Settings
+from standin import World
 from tests.clock import FakeClock
 from tests.harness import (
     COMMAND_CENTRE,
@@ -182,7 +182,7 @@ async def test_changed_deadlines_are_rederived_at_start(
     ticket = await first.report_in_group(MARKET_GROUP, WANG)
     assert clock.now() + timedelta(minutes=5) == await first.services.escalator.next_due()
     await first.stop()
-    from bot.config import Deadlines
+    from bot.core.config import Deadlines
 
     longer = settings.model_copy(
         update={"deadlines": Deadlines(claim="20m", arrive="40m", resolve="2h")}

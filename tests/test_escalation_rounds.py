@@ -7,9 +7,9 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bot.config import Settings
-from bot.i18n import t
-from bot.standin import ChatMessage, World
+from bot.core.config import Settings
+from bot.core.i18n import t
+from standin import ChatMessage, World
 from tests.bilingual import in_language
 from tests.clock import FakeClock
 from tests.harness import (

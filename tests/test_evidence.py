@@ -7,10 +7,10 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bot import cards
-from bot.config import Settings
-from bot.i18n import t, tn
-from bot.standin import World
+from bot.core.config import Settings
+from bot.core.i18n import t, tn
+from bot.tickets import cards
+from standin import World
 from storage import photos as photo_rows
 from tests.bilingual import in_language
 from tests.clock import FakeClock

@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 
-from bot import charts, exports
-from bot.digest import Figures
+from bot.figures import charts, exports
+from bot.figures.digest import Figures
 from bot.services import Services
-from bot.standin import Fault, FaultPlan
+from standin import Fault, FaultPlan
 from tests.harness import Harness
 from tests.test_lead_figures import (  # noqa: F401  (fixtures)
     DAY,

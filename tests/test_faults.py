@@ -20,9 +20,9 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from bot.cards import ticket_number
-from bot.i18n import t
-from bot.standin import Call, ChatMessage, Fault, FaultPlan, World
+from bot.core.i18n import t
+from bot.tickets.cards import ticket_number
+from standin import Call, ChatMessage, Fault, FaultPlan, World
 from storage.schema import outbox
 from tests.harness import (
     IN_WEST,

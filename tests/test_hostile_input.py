@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 from telegram import Update
 
-from bot.config import Database, DigestSettings, load_settings
-from bot.standin import World
+from bot.core.config import Database, DigestSettings, load_settings
+from standin import World
 from storage.schema import ticket_events, tickets
 from tests.clock import FakeClock
 from tests.harness import MARKET_GROUP, STRANGE_GROUP, WANG, populate, start_harness

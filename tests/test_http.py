@@ -9,8 +9,8 @@ import pytest
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, NetworkError
 
-from bot.standin import StandinServer, World
 from handlers.http import AiohttpRequest
+from standin import StandinServer, World
 
 TOKEN = "7000000001:aiohttp-test-token"
 GROUP = -1_001_000_000_001

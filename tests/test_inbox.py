@@ -14,10 +14,10 @@ from telegram import Update
 from telegram.ext import TypeHandler
 
 from bot.app import build_application
-from bot.config import Settings
-from bot.standin import World
+from bot.core.config import Settings
 from handlers.context import GridContext
 from handlers.inbox import InboxQueue
+from standin import World
 from storage import inbox as inbox_rows
 from storage import outbox as outbox_rows
 from storage import tickets as ticket_rows

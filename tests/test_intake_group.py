@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.standin import Venue
+from standin import Venue
 from tests.harness import (
     CHEN,
     IN_NORTH,

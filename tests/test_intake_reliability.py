@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot.config import Settings
-from bot.standin import Fault, FaultPlan, World
+from bot.core.config import Settings
+from standin import Fault, FaultPlan, World
 from storage import outbox as outbox_rows
 from tests.clock import FakeClock
 from tests.harness import IN_WEST, MARKET_GROUP, MINZHU_SQUAD, WANG, Harness, start_harness

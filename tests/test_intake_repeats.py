@@ -8,10 +8,10 @@ from collections.abc import AsyncIterator
 import pytest
 from telegram import Update
 
-from bot import cards
-from bot.config import Settings
-from bot.i18n import Raw, t
-from bot.standin import World
+from bot.core.config import Settings
+from bot.core.i18n import Raw, t
+from bot.tickets import cards
+from standin import World
 from storage.drafts import open_draft
 from tests.bilingual import in_language
 from tests.clock import FakeClock

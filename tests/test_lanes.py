@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from bot import notices
-from bot.config import Outbox as OutboxSettings
-from bot.outbox import Delivered, Delivery, Outbox, RetryLater
-from bot.pacing import Pacer
-from bot.standin.limits import FloodLimits
+from bot.core import notices
+from bot.core.config import Outbox as OutboxSettings
+from bot.delivery.outbox import Delivered, Delivery, Outbox, RetryLater
+from bot.delivery.pacing import Pacer
+from standin.limits import FloodLimits
 from storage import outbox as rows
 from storage.database import Database
 from storage.outbox import OutboxItem

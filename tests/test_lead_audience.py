@@ -6,9 +6,9 @@ from datetime import date
 
 import pytest
 
-from bot.config import Settings
-from bot.directory import Directory
-from bot.leads import EVERY_SQUAD, Audience, Days, Scope, audience, digest_day, export_days
+from bot.core.config import Settings
+from bot.core.directory import Directory
+from bot.figures.leads import EVERY_SQUAD, Audience, Days, Scope, audience, digest_day, export_days
 from tests.harness import COMMAND_CENTRE, MARKET_GROUP, MINZHU_SQUAD, STRANGE_GROUP, XINPU_SQUAD
 
 ZHANG, CHEN, LIU, LI_MING = 710001, 720001, 700001, 710002

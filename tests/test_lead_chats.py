@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.config import Settings
+from bot.core.config import Settings
 from tests.harness import (
     COMMAND_CENTRE,
     IN_NORTH,

@@ -24,8 +24,8 @@ from datetime import date
 
 import pytest
 
-from bot.config import Settings
-from bot.leads import Scope
+from bot.core.config import Settings
+from bot.figures.leads import Scope
 from bot.services import Services
 from tests.clock import FakeClock
 from tests.daybook import add, at

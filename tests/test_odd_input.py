@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from bot.config import Settings
-from bot.i18n import t
-from bot.standin import World
+from bot.core.config import Settings
+from bot.core.i18n import t
+from standin import World
 from storage import inbox as inbox_rows
 from tests.clock import FakeClock
 from tests.harness import (

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from bot import notices
-from bot.config import Outbox as OutboxSettings
-from bot.outbox import Delivered, Delivery, Outbox, Rejected, RetryLater, TargetGone
+from bot.core import notices
+from bot.core.config import Outbox as OutboxSettings
+from bot.delivery.outbox import Delivered, Delivery, Outbox, Rejected, RetryLater, TargetGone
 from storage import outbox as rows
 from storage.database import Database
 from storage.outbox import OutboxItem

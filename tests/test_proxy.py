@@ -24,10 +24,10 @@ from telegram.error import NetworkError
 
 from bench.proxy import HttpProxy, SocksProxy
 from bot.app import build_application
-from bot.config import ConfigError, Settings, TelegramSettings, load_settings
-from bot.logs import RedactToken, install_redaction
-from bot.standin import StandinServer, World
+from bot.core.config import ConfigError, Settings, TelegramSettings, load_settings
+from bot.core.logs import RedactToken, install_redaction
 from handlers.http import AiohttpRequest
+from standin import StandinServer, World
 
 TOKEN = "7000000003:proxy-test-token"
 GROUP = -1_001_000_000_003

@@ -8,8 +8,8 @@ from collections.abc import AsyncIterator
 import pytest
 from telegram import Update
 
-from bot.config import Member, Settings
-from bot.standin import World
+from bot.core.config import Member, Settings
+from standin import World
 from tests.clock import FakeClock
 from tests.harness import MARKET_GROUP, MINZHU_SQUAD, WANG, Harness, start_harness
 

@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from pydantic import ValidationError
 
-from bot.config import Squad
-from bot.rosters import manual_until, on_duty, scheduled
+from bot.core.config import Squad
+from bot.duty.rosters import manual_until, on_duty, scheduled
 
 ZONE = ZoneInfo("Asia/Shanghai")
 

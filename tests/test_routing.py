@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from shapely.geometry import Point, shape
 
-from bot.config import load_settings
-from bot.directory import Directory
-from bot.routing import GridIndex
+from bot.core.config import load_settings
+from bot.core.directory import Directory
+from bot.reporting.routing import GridIndex
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "config.yaml"
 

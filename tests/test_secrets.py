@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.demo import DEMO_TOKEN, run_demo
-from bot.logs import install_redaction
+from bot.core.logs import install_redaction
+from demo.play import DEMO_TOKEN, run_demo
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "config.yaml"
 
@@ -41,7 +41,7 @@ async def test_token_is_absent_from_every_log_record(
 
 def test_token_is_redacted_from_exception_text(redaction: None) -> None:
     """An error whose text carries the token is logged without it."""
-    from bot.logs import RedactToken
+    from bot.core.logs import RedactToken
 
     record = logging.LogRecord("x", logging.ERROR, __file__, 1, "failed", None, None)
     try:

@@ -26,7 +26,7 @@ from telegram.error import BadRequest, InvalidToken, NetworkError, RetryAfter
 from telegram.ext import Defaults, ExtBot
 from telegram.request import HTTPXRequest
 
-from bot.standin import (
+from standin import (
     ApiResponse,
     Fault,
     FaultPlan,

@@ -13,7 +13,7 @@ from telegram import Bot
 from telegram.error import RetryAfter
 from telegram.request import HTTPXRequest
 
-from bot.standin import ApiResponse, FloodLimits, ManualClock, StandinServer, World
+from standin import ApiResponse, FloodLimits, ManualClock, StandinServer, World
 from tests.fakes import InProcessBotApi
 
 TOKEN = "7000000001:standin-test-token"

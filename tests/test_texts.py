@@ -7,9 +7,9 @@ from datetime import timedelta
 
 import pytest
 
-from bot.config import DigestSettings, Settings
-from bot.i18n import t, tn
-from bot.standin import World
+from bot.core.config import DigestSettings, Settings
+from bot.core.i18n import t, tn
+from standin import World
 from tests.bilingual import in_language
 from tests.clock import FakeClock
 from tests.harness import (

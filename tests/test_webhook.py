@@ -16,8 +16,8 @@ from sqlalchemy import Table, func, select
 
 from bot.app import build_application
 from bot.cli import webhook_options
-from bot.config import Settings, TelegramSettings, Webhook
-from bot.standin import World
+from bot.core.config import Settings, TelegramSettings, Webhook
+from standin import World
 from storage.schema import inbox, report_drafts
 from tests.clock import FakeClock
 from tests.fakes import InProcessBotApi

@@ -1,0 +1,1 @@
+"""The basics every room uses: config, clock, catalogs, logging, people, buttons, notices."""

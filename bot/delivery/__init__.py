@@ -1,0 +1,1 @@
+"""What goes out and comes in: the outbox's lanes and pacing, the inbox of updates."""

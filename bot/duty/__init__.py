@@ -1,0 +1,1 @@
+"""Who is on duty, the deadlines, and the escalation when one is missed."""

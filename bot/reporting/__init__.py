@@ -1,0 +1,1 @@
+"""A report from a shop owner: the draft's steps, the grid it falls in, its first card."""

@@ -1,0 +1,490 @@
+"""Resolving a ticket with a 7-2-1 outcome, and the reporter's confirmation.
+
+The resolution prompt's progress (class, action, note) is kept on the ticket row, so an
+officer can carry on after a restart; only the officer holding the ticket may answer it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from bot.core import buttons, notices
+from bot.core.config import OUTCOME_CLASSES
+from bot.core.i18n import Raw, t
+from bot.core.notices import Button, Markup, Notice
+from bot.core.people import ROW_GONE, Answer, Person
+from bot.tickets import cards
+from bot.tickets.cards import duration_text, minutes_between
+from bot.tickets.ticket_ops import Desk
+from bot.tickets.workflow import CLEARED_CLAIM, HELD
+from storage import outbox as outbox_rows
+from storage import photos as photo_rows
+from storage import tickets as ticket_rows
+from storage.database import Connection
+from storage.tickets import Ticket
+
+RATINGS = range(1, 6)
+CAPTION_LIMIT = 1024  # Telegram's limit on a photo's caption
+
+
+class Resolution(Desk):
+    # -- the officer's prompt ---------------------------------------------------------------
+
+    def _holder_check(self, ticket: Ticket | None, person: Person) -> Answer | None:
+        if ticket is None:
+            return ROW_GONE
+        locale = self.squad_locale(ticket)
+        if not self.directory.may_handle(person.id, ticket.squad_id):
+            squad = self.directory.squads[ticket.squad_id].name.get(locale)
+            return Answer(t(locale, "workflow.not_your_squad", squad=squad), True)
+        if ticket.status not in HELD:
+            return self.stale(locale)
+        if ticket.claimed_by != person.id:
+            return Answer(t(locale, "workflow.only_claimer"), True)
+        return None
+
+    async def _load_held(self, conn: Connection, ticket_id: int, person: Person) -> Ticket | Answer:
+        """The ticket the presser holds, or the refusal."""
+        ticket = await ticket_rows.get_ticket(conn, ticket_id)
+        return self._holder_check(ticket, person) or ticket or Answer("")
+
+    def _prompt_markup(self, ticket: Ticket, stage: str, locale: str) -> Markup:
+        def button(text: str, action: str, argument: str = "") -> Button:
+            return Button(text, buttons.encode(action, ticket.id, argument))
+
+        cancel = button(t(locale, "button.cancel"), "rcan")
+        if stage == "class":
+            row = [button(t(locale, f"outcome.{c}"), "rcls", c) for c in OUTCOME_CLASSES]
+            return notices.inline([row, [cancel]])
+        if stage == "action":
+            actions = self.directory.settings.workflow.actions[ticket.resolve_class or ""]
+            rows = [[button(a.name.get(locale), "ract", a.code)] for a in actions]
+            return notices.inline([*rows, [button(t(locale, "button.back"), "resolve"), cancel]])
+        return notices.inline([[button(t(locale, "button.skip"), "rskip"), cancel]])
+
+    def _prompt_text(self, ticket: Ticket, stage: str, locale: str) -> str:
+        officer = cards.mention(ticket.claimed_by or 0, ticket.claimed_by_name or "")
+        number = cards.ticket_number(ticket.id)
+        if stage == "class":
+            return t(locale, "resolve.ask_class", officer=officer, number=number)
+        if stage == "action":
+            outcome = t(locale, f"outcome.{ticket.resolve_class}")
+            return t(locale, "resolve.ask_action", officer=officer, number=number, outcome=outcome)
+        limit = self.directory.settings.workflow.max_note_length
+        return t(locale, "resolve.ask_note", officer=officer, number=number, limit=limit)
+
+    async def _show_prompt(self, conn: Connection, ticket: Ticket, stage: str) -> None:
+        locale = self.squad_locale(ticket)
+        body = self._prompt_text(ticket, stage, locale)
+        markup = self._prompt_markup(ticket, stage, locale)
+        if ticket.resolve_prompt_outbox_id is None:
+            notice = notices.text(
+                self.squad_chat(ticket),
+                body,
+                "resolve_prompt",
+                markup,
+                ticket_id=ticket.id,
+                reply_to_outbox_id=ticket.card_outbox_id,
+            )
+            item = await self.outbox.put(conn, notice)
+            await ticket_rows.set_ticket(conn, ticket.id, resolve_prompt_outbox_id=item)
+            return
+        notice = notices.edit(
+            ticket.resolve_prompt_outbox_id,
+            self.squad_chat(ticket),
+            body,
+            "resolve_prompt",
+            caption=False,
+            markup=markup,
+            ticket_id=ticket.id,
+        )
+        await self.outbox.put(conn, notice)
+
+    async def _close_prompt(self, conn: Connection, ticket: Ticket, key: str) -> None:
+        """Replace the resolution prompt (and its buttons) with how it ended."""
+        assert ticket.resolve_prompt_outbox_id is not None
+        body = t(self.squad_locale(ticket), key, number=cards.ticket_number(ticket.id))
+        notice = notices.edit(
+            ticket.resolve_prompt_outbox_id,
+            self.squad_chat(ticket),
+            body,
+            "resolve_prompt",
+            caption=False,
+            ticket_id=ticket.id,
+        )
+        await self.outbox.put(conn, notice)
+
+    async def start(self, ticket_id: int, person: Person) -> Answer:
+        """The holder pressed "Resolve": ask for the outcome class (service first)."""
+        return await self._step(ticket_id, person, None, "class", {"resolve_class": None})
+
+    async def choose_class(self, ticket_id: int, person: Person, outcome: str) -> Answer:
+        if outcome not in OUTCOME_CLASSES:
+            return Answer("", True, key="button.unknown")
+        return await self._step(ticket_id, person, "class", "action", {"resolve_class": outcome})
+
+    async def choose_action(self, ticket_id: int, person: Person, code: str) -> Answer:
+        return await self._step(ticket_id, person, "action", "note", {"resolve_action": code})
+
+    async def _step(
+        self,
+        ticket_id: int,
+        person: Person,
+        expect: str | None,
+        stage: str,
+        values: dict[str, object],
+    ) -> Answer:
+        async with self.db.transaction() as conn:
+            ticket = await self._load_held(conn, ticket_id, person)
+            if isinstance(ticket, Answer):
+                return ticket
+            locale = self.squad_locale(ticket)
+            if expect is not None and ticket.resolve_stage != expect:
+                return self.stale(locale)
+            if "resolve_action" in values:
+                actions = self.directory.settings.workflow.actions[ticket.resolve_class or ""]
+                codes = {a.code for a in actions}
+                if values["resolve_action"] not in codes:
+                    return Answer(t(locale, "button.unknown"), True)
+            await ticket_rows.set_ticket(conn, ticket_id, resolve_stage=stage, **values)
+            ticket = await self.reload(conn, ticket_id)
+            await self._show_prompt(conn, ticket, stage)
+        self.outbox.wake()
+        return Answer("")
+
+    async def cancel(self, ticket_id: int, person: Person) -> Answer:
+        async with self.db.transaction() as conn:
+            ticket = await self._load_held(conn, ticket_id, person)
+            if isinstance(ticket, Answer):
+                return ticket
+            await ticket_rows.set_ticket(
+                conn, ticket_id, resolve_stage=None, resolve_class=None, resolve_action=None
+            )
+            if ticket.resolve_prompt_outbox_id is not None:
+                await self._close_prompt(conn, ticket, "resolve.cancelled")
+                await ticket_rows.set_ticket(conn, ticket_id, resolve_prompt_outbox_id=None)
+        self.outbox.wake()
+        return Answer("")
+
+    async def note_reply(
+        self,
+        chat_id: int,
+        prompt_message_id: int,
+        person: Person,
+        text: str | None,
+        photo: str | None,
+    ) -> Answer | None:
+        """A reply to a resolution prompt; None when the message answers no such prompt."""
+        async with self.db.transaction() as conn:
+            ticket = await ticket_rows.ticket_by_message(
+                conn, chat_id, prompt_message_id, "resolve_prompt_outbox_id"
+            )
+        if ticket is None:
+            return None
+        if ticket.status == "resolved" and photo is not None:
+            return await self.add_photo(ticket.id, person, photo)
+        limit = self.directory.settings.workflow.max_note_length
+        if text is not None and len(text) > limit:
+            locale = self.squad_locale(ticket)
+            return Answer(t(locale, "resolve.too_long", limit=limit, length=len(text)), True)
+        return await self.finish(ticket.id, person, (text or "").strip() or None, photo)
+
+    async def add_photo(self, ticket_id: int, person: Person, photo: str) -> Answer:
+        """One more photo (before / after) replying to the prompt after the resolution was
+        recorded: kept with this round and counted on the card."""
+        async with self.db.transaction() as conn:
+            ticket = await ticket_rows.get_ticket(conn, ticket_id)
+            if ticket is None:
+                return ROW_GONE
+            locale = self.squad_locale(ticket)
+            if ticket.status != "resolved" or ticket.resolved_by != person.id:
+                return self.stale(locale)
+            now = self.clock.now()
+            await photo_rows.add_photo(conn, ticket_id, ticket.rework_count, photo, person.id, now)
+            await ticket_rows.add_event(conn, ticket_id, "photo_added", now, person.id)
+            await self.refresh_card(conn, ticket)
+        self.outbox.wake()
+        return Answer(t(locale, "resolve.photo_added", number=cards.ticket_number(ticket_id)))
+
+    async def finish(
+        self, ticket_id: int, person: Person, note: str | None, photo: str | None
+    ) -> Answer | None:
+        """Record the resolution, post it to the reporter's group and ask for confirmation."""
+        async with self.db.transaction() as conn:
+            ticket = await self._load_held(conn, ticket_id, person)
+            if isinstance(ticket, Answer):
+                return ticket
+            locale = self.squad_locale(ticket)
+            if ticket.resolve_stage != "note":
+                return self.stale(locale)
+            now = self.clock.now()
+            window = self.directory.settings.workflow.confirm_window
+            if not await ticket_rows.update_ticket_if(
+                conn,
+                ticket_id,
+                HELD,
+                status="resolved",
+                resolved_at=now,
+                resolved_by=person.id,
+                outcome_class=ticket.resolve_class,
+                outcome_action=ticket.resolve_action,
+                outcome_note=note,
+                outcome_photo=photo,
+                resolve_stage=None,
+                confirm_deadline=now + window,
+            ):
+                return self.stale(locale)
+            await ticket_rows.add_event(
+                conn,
+                ticket_id,
+                "resolved",
+                now,
+                person.id,
+                outcome=ticket.resolve_class,
+                action=ticket.resolve_action,
+                note=note,
+                photo=photo is not None,
+            )
+            if photo is not None:
+                round_ = ticket.rework_count
+                await photo_rows.add_photo(conn, ticket_id, round_, photo, person.id, now)
+            await ticket_rows.stamp_first(conn, ticket_id, "first_resolved_at", now)
+            ticket = await self.reload(conn, ticket_id)
+            await self.refresh_card(conn, ticket)
+            if ticket.resolve_prompt_outbox_id is not None:
+                await self._close_prompt(conn, ticket, "resolve.done")
+            await self._post_resolution(conn, ticket)
+        self.outbox.wake()
+        return Answer(t(locale, "resolve.done", number=cards.ticket_number(ticket_id)))
+
+    # -- the reporter's side ----------------------------------------------------------------
+
+    def resolution_text(self, ticket: Ticket, locale: str) -> str:
+        lines = [
+            t(
+                locale,
+                "group.resolved",
+                number=cards.ticket_number(ticket.id),
+                outcome=cards.outcome_text(ticket, self.directory, locale),
+                officer=ticket.claimed_by_name or "",
+            )
+        ]
+        if ticket.outcome_note:
+            lines.append(t(locale, "card.note", text=ticket.outcome_note))
+        parts = []
+        for key, moment in (
+            ("times.claim", ticket.claimed_at),
+            ("times.arrive", ticket.on_site_at),
+            ("times.resolve", ticket.resolved_at),
+        ):
+            minutes = minutes_between(ticket.reported_at, moment)
+            if minutes is not None:
+                parts.append(t(locale, key, duration=duration_text(minutes, locale)))
+        if parts:
+            lines.append(
+                t(locale, "group.times", times=Raw("，" if locale == "zh" else ", ").join(parts))
+            )
+        return "\n".join(lines)
+
+    def _confirm_markup(self, ticket: Ticket, locale: str) -> Markup:
+        return notices.inline(
+            [
+                [
+                    Button(t(locale, "button.solved"), buttons.encode("ok", ticket.id)),
+                    Button(t(locale, "button.not_solved"), buttons.encode("nok", ticket.id)),
+                ]
+            ]
+        )
+
+    def _with_photo(self, notice: Notice, photo: str | None) -> Notice:
+        """The result as a photo with its text as the caption, when the officer sent one
+        (and the text fits a caption; the HTML's length overestimates it, which is safe)."""
+        if photo is None or len(notice.payload["text"]) > CAPTION_LIMIT:
+            return notice
+        payload = {"photo": photo, "caption": notice.payload["text"]}
+        if "markup" in notice.payload:
+            payload["markup"] = notice.payload["markup"]
+        return replace(notice, kind="photo", payload=payload)
+
+    async def _post_resolution(self, conn: Connection, ticket: Ticket) -> None:
+        locale = ticket.locale
+        body = self.resolution_text(ticket, locale)
+        markup = self._confirm_markup(ticket, locale)
+        photo = ticket.outcome_photo
+        if ticket.anonymous:
+            # The group learns the result; the question goes to the reporter privately.
+            group_item = await self.outbox.put(
+                conn, self._with_photo(self.to_group(ticket, body, "resolution"), photo)
+            )
+            ask = t(locale, "confirm.private_ask", receipt=Raw(body))
+            confirm_item = await self.outbox.put(
+                conn, notices.text(ticket.reporter_id, ask, "confirm", markup, ticket_id=ticket.id)
+            )
+        else:
+            body = t(
+                locale,
+                "confirm.group_ask",
+                receipt=Raw(body),
+                reporter=cards.mention(ticket.reporter_id, ticket.reporter_name),
+            )
+            group_item = await self.outbox.put(
+                conn, self._with_photo(self.to_group(ticket, body, "resolution", markup), photo)
+            )
+            confirm_item = group_item
+        await ticket_rows.set_ticket(
+            conn, ticket.id, resolution_outbox_id=group_item, confirm_outbox_id=confirm_item
+        )
+
+    async def confirm(self, ticket_id: int, person: Person, solved: bool) -> Answer:
+        """The reporter says solved (closes) or not solved (reopens, counts a rework)."""
+        async with self.db.transaction() as conn:
+            ticket = await ticket_rows.get_ticket(conn, ticket_id)
+            if ticket is None:
+                return ROW_GONE
+            locale = ticket.locale
+            if ticket.reporter_id != person.id:
+                return Answer(t(locale, "confirm.only_reporter"), True)
+            now = self.clock.now()
+            receipt = self.resolution_text(ticket, locale) if ticket.resolved_at else ""
+            if solved:
+                changed = await ticket_rows.update_ticket_if(
+                    conn,
+                    ticket_id,
+                    ("resolved",),
+                    status="closed",
+                    closed_at=now,
+                    close_reason="solved",
+                    confirm_deadline=None,
+                )
+            else:
+                changed = await ticket_rows.update_ticket_if(
+                    conn,
+                    ticket_id,
+                    ("resolved",),
+                    **(
+                        CLEARED_CLAIM
+                        | {
+                            "status": "dispatched",
+                            "dispatched_at": now,
+                            "overdue": None,  # a new round: its own deadlines
+                            "rework_count": ticket.rework_count + 1,
+                            "resolved_at": None,
+                            "resolved_by": None,
+                            "outcome_class": None,
+                            "outcome_action": None,
+                            "outcome_note": None,
+                            "outcome_photo": None,
+                            "confirm_deadline": None,
+                            "resolve_prompt_outbox_id": None,
+                        }
+                    ),
+                )
+            if not changed:
+                return self.stale(locale)
+            await ticket_rows.add_event(
+                conn, ticket_id, "confirmed" if solved else "reopened", now, person.id
+            )
+            ticket = await self.reload(conn, ticket_id)
+            await self.refresh_card(conn, ticket)
+            if solved:
+                await self._edit_confirm(
+                    conn, ticket, "confirm.thanks", self._rating_markup(ticket)
+                )
+            else:
+                await self._edit_confirm(conn, ticket, "confirm.reopened", None, receipt)
+                squad_locale = self.squad_locale(ticket)
+                await self.tell_squad(
+                    conn,
+                    ticket,
+                    t(
+                        squad_locale,
+                        "workflow.reopened",
+                        number=cards.ticket_number(ticket_id),
+                        count=ticket.rework_count,
+                    ),
+                )
+        self.outbox.wake()
+        return Answer(t(locale, "confirm.solved_toast" if solved else "confirm.reopened_toast"))
+
+    def _rating_markup(self, ticket: Ticket) -> Markup:
+        return notices.inline(
+            [[Button(f"{n}⭐", buttons.encode("rate", ticket.id, str(n))) for n in RATINGS]]
+        )
+
+    async def _edit_confirm(
+        self,
+        conn: Connection,
+        ticket: Ticket,
+        key: str,
+        markup: Markup | None,
+        receipt: str | None = None,
+        **extra: object,
+    ) -> None:
+        """Edit the message that asked the reporter, to show their answer (or its absence)."""
+        if ticket.confirm_outbox_id is None:
+            return
+        locale = ticket.locale
+        chat = ticket.reporter_id if ticket.anonymous else ticket.group_chat_id
+        if receipt is None:
+            receipt = self.resolution_text(ticket, locale)
+        body = t(locale, key, receipt=Raw(receipt), number=cards.ticket_number(ticket.id), **extra)
+        asked = await outbox_rows.get_item(conn, ticket.confirm_outbox_id)
+        await self.outbox.put(
+            conn,
+            notices.edit(
+                ticket.confirm_outbox_id,
+                chat,
+                body,
+                "confirm",
+                caption=asked is not None and asked.kind == "photo",
+                markup=markup,
+                ticket_id=ticket.id,
+            ),
+        )
+
+    async def rate(self, ticket_id: int, person: Person, value: str) -> Answer:
+        async with self.db.transaction() as conn:
+            ticket = await ticket_rows.get_ticket(conn, ticket_id)
+            if ticket is None:
+                return ROW_GONE
+            locale = ticket.locale
+            if ticket.reporter_id != person.id:
+                return Answer(t(locale, "confirm.only_reporter"), True)
+            if not buttons.is_number(value, max_digits=1) or int(value) not in RATINGS:
+                return Answer(t(locale, "button.unknown"), True)
+            if ticket.status != "closed" or ticket.close_reason != "solved" or ticket.rating:
+                return self.stale(locale)
+            now = self.clock.now()
+            await ticket_rows.set_ticket(conn, ticket_id, rating=int(value))
+            await ticket_rows.add_event(conn, ticket_id, "rated", now, person.id, rating=int(value))
+            ticket = await self.reload(conn, ticket_id)
+            await self.refresh_card(conn, ticket)
+            await self._edit_confirm(conn, ticket, "confirm.rated", None, stars="⭐" * int(value))
+        self.outbox.wake()
+        return Answer(t(locale, "confirm.rated_toast"))
+
+    async def close_unconfirmed(self) -> int:
+        """Close every resolved ticket whose confirm window has passed; return how many."""
+        async with self.db.transaction() as conn:
+            now = self.clock.now()
+            due = await ticket_rows.unconfirmed_due(conn, now)
+            closed = 0
+            for ticket in due:
+                if not await ticket_rows.update_ticket_if(
+                    conn,
+                    ticket.id,
+                    ("resolved",),
+                    status="closed",
+                    closed_at=now,
+                    close_reason="unconfirmed",
+                    confirm_deadline=None,
+                ):
+                    continue
+                closed += 1
+                await ticket_rows.add_event(conn, ticket.id, "closed_unconfirmed", now, None)
+                fresh = await self.reload(conn, ticket.id)
+                await self.refresh_card(conn, fresh)
+                await self._edit_confirm(conn, fresh, "confirm.unconfirmed", None)
+        if closed:
+            self.outbox.wake()
+        return closed
