@@ -7,7 +7,7 @@ import statistics
 import time
 from typing import Any
 
-from bot.reporting.routing import GridIndex
+from bot.core.routing import GridIndex
 
 REPEATS = 5
 

@@ -16,8 +16,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.warnings import PTBDeprecationWarning
 
-from bot.delivery.outbox import Delivered, Delivery, Rejected, RetryLater, TargetGone
-from storage.outbox import OutboxItem
+from bot.delivery.outbox import Delivered, Delivery, OutboxItem, Rejected, RetryLater, TargetGone
 
 NO_PREVIEW = {"is_disabled": True}
 GONE = ("message to edit not found", "message_id_invalid", "message can't be edited")

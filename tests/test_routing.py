@@ -10,7 +10,7 @@ from shapely.geometry import Point, shape
 
 from bot.core.config import load_settings
 from bot.core.directory import Directory
-from bot.reporting.routing import GridIndex
+from bot.core.routing import GridIndex
 
 EXAMPLE = Path(__file__).resolve().parent.parent / "config.yaml"
 

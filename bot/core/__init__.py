@@ -1,1 +1,2 @@
-"""The basics every room uses: config, clock, catalogs, logging, people, buttons, notices."""
+"""The basics every room uses: config, the district's map of grids, clock, catalogs, logging,
+people, buttons and notices."""

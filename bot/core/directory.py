@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.core.config import COMMAND_CENTRE, Category, Grid, GridGroup, Member, Settings, Squad
-from bot.reporting.routing import GridIndex, Placement
+from bot.core.routing import GridIndex, Placement
 
 
 @dataclass(frozen=True)
