@@ -22,7 +22,7 @@ from bot.core.notices import Notice
 from bot.delivery.pacing import Pacer, Priority, budget_of, priority_of
 from storage import outbox as rows
 from storage.database import Database
-from storage.outbox import OutboxItem
+from storage.outbox import OutboxItem as OutboxItem  # handlers name it through the domain
 
 log = logging.getLogger(__name__)
 
