@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Float, bindparam, func, insert, literal, select, type_coerce, update
 
 from storage.database import Connection
+from storage.lifecycle import HELD, Action, Status, open_states, transition
 from storage.schema import inserted_id, outbox, ticket_events, tickets
 
 
@@ -96,7 +97,7 @@ _UPDATE_TICKET = update(tickets).where(tickets.c.id == bindparam("ticket_id"))
 _UNCONFIRMED_DUE = (
     select(tickets)
     .where(
-        tickets.c.status == literal("resolved", literal_execute=True),
+        tickets.c.status == literal(Status.RESOLVED.value, literal_execute=True),
         tickets.c.confirm_deadline <= bindparam("now"),
     )
     .order_by(tickets.c.confirm_deadline)
@@ -181,6 +182,14 @@ async def update_ticket_if(
     return result.rowcount == 1
 
 
+async def move_ticket(conn: Connection, ticket_id: int, action: Action, **values: Any) -> bool:
+    """Take ``action`` on a ticket if its status allows it (the lifecycle table says from
+    which states, and to which); False if it has moved on meanwhile."""
+    move = transition(action)
+    sources = tuple(state.value for state in move.sources)
+    return await update_ticket_if(conn, ticket_id, sources, **values, status=move.target.value)
+
+
 async def stamp_first(conn: Connection, ticket_id: int, column: str, at: datetime) -> None:
     """Set a ``first_*`` time once; later rounds (after a rework) leave it alone."""
     target = tickets.c[column]
@@ -201,14 +210,14 @@ async def open_tickets_of_squad(conn: Connection, squad_id: str) -> list[Ticket]
     return await tickets_where(
         conn,
         tickets.c.squad_id == squad_id,
-        tickets.c.status.in_(("dispatched", "claimed", "on_site")),
+        tickets.c.status.in_([state.value for state in open_states()]),
     )
 
 
 async def tickets_of_officer(conn: Connection, user_id: int) -> list[Ticket]:
     """The tickets an officer holds (claimed or on site), oldest first."""
     return await tickets_where(
-        conn, tickets.c.claimed_by == user_id, tickets.c.status.in_(("claimed", "on_site"))
+        conn, tickets.c.claimed_by == user_id, tickets.c.status.in_([state.value for state in HELD])
     )
 
 

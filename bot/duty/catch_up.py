@@ -76,9 +76,7 @@ class CatchUp:
                 written += 1
         return written
 
-    def _summary(
-        self, kind: str, squad_id: str, missed: list[Missed], directory: Directory
-    ) -> str:
+    def _summary(self, kind: str, squad_id: str, missed: list[Missed], directory: Directory) -> str:
         squad = directory.squads[squad_id]
         locale = directory.squad_locale(squad)
         by_stage: dict[str, list[int]] = defaultdict(list)

@@ -14,9 +14,15 @@ from datetime import datetime, timedelta
 from bot.core.config import Deadlines, Settings
 from storage import tickets as ticket_rows
 from storage.database import Connection
+from storage.lifecycle import Status
 from storage.tickets import Event, Ticket
 
-STAGE_OF_STATUS = {"dispatched": "claim", "claimed": "arrive", "on_site": "resolve"}
+# The deadline each open state waits on (the lifecycle's open states, in order).
+STAGE_OF_STATUS: dict[str, str] = {
+    Status.DISPATCHED: "claim",
+    Status.CLAIMED: "arrive",
+    Status.ON_SITE: "resolve",
+}
 STAGES = ("claim", "arrive", "resolve")
 MARK_OVERDUE = "mark_overdue"
 # Events after which a ticket starts a new round with a squad: its escalation chain restarts.

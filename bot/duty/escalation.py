@@ -34,6 +34,7 @@ from bot.tickets.workflow import CLEARED_CLAIM
 from storage import photos as photo_rows
 from storage import tickets as ticket_rows
 from storage.database import Connection
+from storage.lifecycle import Status
 from storage.tickets import Ticket
 
 log = logging.getLogger(__name__)
@@ -334,7 +335,7 @@ class Escalator(Desk):
                 CLEARED_CLAIM
                 | {
                     "squad_id": target.id,
-                    "status": "dispatched",
+                    "status": Status.DISPATCHED.value,
                     "dispatched_at": now,
                     "esc_stage": None,
                     "esc_step": 0,

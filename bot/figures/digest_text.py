@@ -8,6 +8,7 @@ from bot.core.i18n import Raw, joined, t
 from bot.figures import charts
 from bot.figures.digest import TARGET_SPLIT, Digest, Figures
 from bot.figures.leads import EVERY_SQUAD, Scope
+from storage.lifecycle import unfinished_states
 
 
 class DigestText:
@@ -230,7 +231,7 @@ class DigestText:
         return t(locale, "chart.title_range", start=first.isoformat(), end=digest.day.isoformat())
 
 
-OPEN_STATES = ("dispatched", "claimed", "on_site", "resolved")
+OPEN_STATES = tuple(state.value for state in unfinished_states())
 NUMBERS_SHOWN = 5
 
 

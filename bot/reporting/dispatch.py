@@ -15,9 +15,8 @@ from bot.tickets import cards
 from storage import tickets as ticket_rows
 from storage.database import Connection
 from storage.drafts import Draft
+from storage.lifecycle import Status
 from storage.tickets import Ticket
-
-OPEN_STATES = ("dispatched",)
 
 
 async def create_ticket(
@@ -40,7 +39,7 @@ async def create_ticket(
     ticket_id = await ticket_rows.insert_ticket(
         conn,
         draft_id=draft.id,
-        status="dispatched",
+        status=Status.DISPATCHED.value,
         category=draft.category,
         grid_id=draft.grid_id,
         squad_id=squad.id,

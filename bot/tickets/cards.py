@@ -13,6 +13,7 @@ from bot.core.directory import Directory
 from bot.core.i18n import Raw, joined, t, tn
 from bot.core.notices import Button, Markup, inline
 from bot.duty.deadlines import STAGE_OF_STATUS, deadline, duty_mentions, overdue_stages
+from storage.lifecycle import HELD, Status, open_states
 from storage.photos import Photo
 from storage.tickets import Ticket
 
@@ -49,7 +50,7 @@ def card_text(
     lines = [
         t(
             locale,
-            "card.title_closed" if ticket.status == "closed" else "card.title",
+            "card.title_closed" if ticket.status == Status.CLOSED else "card.title",
             number=ticket_number(ticket.id),
             category=directory.category_name(ticket.category, locale),
         ),
@@ -110,10 +111,10 @@ def card_buttons(ticket: Ticket, locale: str, directory: Directory, mode: str = 
         return Button(t(locale, key), buttons.encode(action, ticket.id, argument))
 
     back = [button("button.back", "back")]
-    if mode == "release" and ticket.status in ("claimed", "on_site"):
+    if mode == "release" and ticket.status in HELD:
         rows = [[button(f"release.reason.{r}", "relr", r)] for r in RELEASE_REASONS]
         return inline([*rows, back])
-    if mode == "assign" and ticket.status in ("dispatched", "claimed", "on_site"):
+    if mode == "assign" and ticket.status in open_states():
         squad = directory.squads[ticket.squad_id]
         rows = [
             [Button(m.name, buttons.encode("asgo", ticket.id, str(m.telegram_id)))]
@@ -121,11 +122,11 @@ def card_buttons(ticket: Ticket, locale: str, directory: Directory, mode: str = 
             if m.telegram_id != ticket.claimed_by
         ]
         return inline([*rows, back])
-    if ticket.status == "dispatched":
+    if ticket.status == Status.DISPATCHED:
         return inline([[button("button.claim", "claim")], [button("button.assign", "assign")]])
-    if ticket.status in ("claimed", "on_site"):
+    if ticket.status in HELD:
         first = [button("button.resolve", "resolve")]
-        if ticket.status == "claimed":
+        if ticket.status == Status.CLAIMED:
             first.insert(0, button("button.arrive", "arrive"))
         return inline(
             [first, [button("button.release", "release"), button("button.assign", "assign")]]
@@ -137,7 +138,7 @@ def duty_lines(ticket: Ticket, directory: Directory, locale: str) -> list[str]:
     """Who was on duty at dispatch (mentioned, so they are notified), deadline, overdue."""
     lines: list[str] = []
     zone = directory.settings.zone
-    if ticket.status == "dispatched" and ticket.duty_mentions is not None:
+    if ticket.status == Status.DISPATCHED and ticket.duty_mentions is not None:
         officers = duty_mentions(ticket)
         if officers:
             names = Raw(" ".join(mention(i, n) for i, n in officers))
@@ -227,7 +228,7 @@ def progress_lines(ticket: Ticket, directory: Directory, locale: str) -> list[st
         )
         if ticket.outcome_note:
             lines.append(t(locale, "card.note", text=ticket.outcome_note))
-    if ticket.status == "closed" and ticket.closed_at is not None:
+    if ticket.status == Status.CLOSED and ticket.closed_at is not None:
         key = "card.closed_solved" if ticket.close_reason == "solved" else "card.closed_unconfirmed"
         lines.append(t(locale, key, time=local_time(ticket.closed_at, zone)))
         if ticket.rating:

@@ -16,11 +16,12 @@ from bot.core.people import ROW_GONE, Answer, Person
 from bot.tickets import cards
 from bot.tickets.cards import duration_text, minutes_between
 from bot.tickets.ticket_ops import Desk
-from bot.tickets.workflow import CLEARED_CLAIM, HELD
+from bot.tickets.workflow import CLEARED_CLAIM
 from storage import outbox as outbox_rows
 from storage import photos as photo_rows
 from storage import tickets as ticket_rows
 from storage.database import Connection
+from storage.lifecycle import HELD, Action, Status
 from storage.tickets import Ticket
 
 RATINGS = range(1, 6)
@@ -181,7 +182,7 @@ class Resolution(Desk):
             )
         if ticket is None:
             return None
-        if ticket.status == "resolved" and photo is not None:
+        if ticket.status == Status.RESOLVED and photo is not None:
             return await self.add_photo(ticket.id, person, photo)
         limit = self.directory.settings.workflow.max_note_length
         if text is not None and len(text) > limit:
@@ -197,7 +198,7 @@ class Resolution(Desk):
             if ticket is None:
                 return ROW_GONE
             locale = self.squad_locale(ticket)
-            if ticket.status != "resolved" or ticket.resolved_by != person.id:
+            if ticket.status != Status.RESOLVED or ticket.resolved_by != person.id:
                 return self.stale(locale)
             now = self.clock.now()
             await photo_rows.add_photo(conn, ticket_id, ticket.rework_count, photo, person.id, now)
@@ -219,11 +220,10 @@ class Resolution(Desk):
                 return self.stale(locale)
             now = self.clock.now()
             window = self.directory.settings.workflow.confirm_window
-            if not await ticket_rows.update_ticket_if(
+            if not await ticket_rows.move_ticket(
                 conn,
                 ticket_id,
-                HELD,
-                status="resolved",
+                Action.RESOLVE,
                 resolved_at=now,
                 resolved_by=person.id,
                 outcome_class=ticket.resolve_class,
@@ -347,24 +347,22 @@ class Resolution(Desk):
             now = self.clock.now()
             receipt = self.resolution_text(ticket, locale) if ticket.resolved_at else ""
             if solved:
-                changed = await ticket_rows.update_ticket_if(
+                changed = await ticket_rows.move_ticket(
                     conn,
                     ticket_id,
-                    ("resolved",),
-                    status="closed",
+                    Action.CONFIRM,
                     closed_at=now,
                     close_reason="solved",
                     confirm_deadline=None,
                 )
             else:
-                changed = await ticket_rows.update_ticket_if(
+                changed = await ticket_rows.move_ticket(
                     conn,
                     ticket_id,
-                    ("resolved",),
+                    Action.REOPEN,
                     **(
                         CLEARED_CLAIM
                         | {
-                            "status": "dispatched",
                             "dispatched_at": now,
                             "overdue": None,  # a new round: its own deadlines
                             "rework_count": ticket.rework_count + 1,
@@ -452,7 +450,7 @@ class Resolution(Desk):
                 return Answer(t(locale, "confirm.only_reporter"), True)
             if not buttons.is_number(value, max_digits=1) or int(value) not in RATINGS:
                 return Answer(t(locale, "button.unknown"), True)
-            if ticket.status != "closed" or ticket.close_reason != "solved" or ticket.rating:
+            if ticket.status != Status.CLOSED or ticket.close_reason != "solved" or ticket.rating:
                 return self.stale(locale)
             now = self.clock.now()
             await ticket_rows.set_ticket(conn, ticket_id, rating=int(value))
@@ -470,11 +468,10 @@ class Resolution(Desk):
             due = await ticket_rows.unconfirmed_due(conn, now)
             closed = 0
             for ticket in due:
-                if not await ticket_rows.update_ticket_if(
+                if not await ticket_rows.move_ticket(
                     conn,
                     ticket.id,
-                    ("resolved",),
-                    status="closed",
+                    Action.CLOSE_UNCONFIRMED,
                     closed_at=now,
                     close_reason="unconfirmed",
                     confirm_deadline=None,

@@ -15,9 +15,8 @@ from bot.tickets.cards import RELEASE_REASONS, duration_text, minutes_between
 from bot.tickets.ticket_ops import Desk
 from storage import tickets as ticket_rows
 from storage.database import Connection
+from storage.lifecycle import HELD, Action, open_states
 from storage.tickets import Ticket
-
-HELD = ("claimed", "on_site")
 
 CLEARED_CLAIM = {
     "claimed_at": None,
@@ -57,11 +56,10 @@ class Workflow(Desk):
             locale = self.squad_locale(ticket)
             now = self.clock.now()
             name = self.officer_name(person.id, person.name)
-            if not await ticket_rows.update_ticket_if(
+            if not await ticket_rows.move_ticket(
                 conn,
                 ticket_id,
-                ("dispatched",),
-                status="claimed",
+                Action.CLAIM,
                 claimed_at=now,
                 claimed_by=person.id,
                 claimed_by_name=name,
@@ -98,7 +96,7 @@ class Workflow(Desk):
                 return Answer(t(locale, "workflow.only_claimer"), True)
             if mode == "assign" and not self.directory.is_lead(person.id):
                 return Answer(t(locale, "workflow.only_lead"), True)
-            if mode and ticket.status not in ("dispatched", *HELD):
+            if mode and ticket.status not in open_states():
                 return self.stale(locale)
             await self.refresh_card(conn, ticket, mode)
         self.outbox.wake()
@@ -118,11 +116,10 @@ class Workflow(Desk):
             now = self.clock.now()
             # The squad gets a fresh claim deadline from the release (a shift change must not
             # send the ticket to the fallback at once); steps already taken are not repeated.
-            if not await ticket_rows.update_ticket_if(
+            if not await ticket_rows.move_ticket(
                 conn,
                 ticket_id,
-                HELD,
-                status="dispatched",
+                Action.RELEASE,
                 dispatched_at=now,
                 overdue=None,
                 **CLEARED_CLAIM,
@@ -161,14 +158,13 @@ class Workflow(Desk):
                 return Answer(t(locale, "button.unknown"), True)
             now = self.clock.now()
             name = self.officer_name(officer_id, str(officer_id))
-            if not await ticket_rows.update_ticket_if(
+            if not await ticket_rows.move_ticket(
                 conn,
                 ticket_id,
-                ("dispatched", *HELD),
+                Action.ASSIGN,
                 **(
                     CLEARED_CLAIM
                     | {
-                        "status": "claimed",
                         "claimed_at": now,
                         "claimed_by": officer_id,
                         "claimed_by_name": name,
@@ -223,11 +219,10 @@ class Workflow(Desk):
                 if distance is None
                 else distance > self.directory.settings.workflow.arrival_radius_m
             )
-            if not await ticket_rows.update_ticket_if(
+            if not await ticket_rows.move_ticket(
                 conn,
                 ticket_id,
-                ("claimed",),
-                status="on_site",
+                Action.ARRIVE,
                 on_site_at=now,
                 on_site_distance_m=distance,
                 on_site_far=far,

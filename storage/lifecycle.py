@@ -1,0 +1,88 @@
+"""A ticket's lifecycle as data: its states, their families, and every move between them.
+
+One table that the workflow, the escalation, the digest and the SQL all read, in the manner
+of FixMyStreet's ``open_states()`` / ``fixed_states()`` / ``closed_states()``. It lives
+beside the SQL because the queries need it too and storage imports nothing above it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Status(StrEnum):
+    """The states a ticket row holds (its ``status`` column)."""
+
+    DISPATCHED = "dispatched"  # on a squad's card, waiting for a claim
+    CLAIMED = "claimed"  # an officer holds it and is on the way
+    ON_SITE = "on_site"  # the officer has arrived
+    RESOLVED = "resolved"  # handled; waiting for the reporter's confirmation
+    CLOSED = "closed"  # confirmed solved, or closed unconfirmed when the window ended
+
+
+class Action(StrEnum):
+    CLAIM = "claim"
+    RELEASE = "release"
+    ASSIGN = "assign"
+    ARRIVE = "arrive"
+    RESOLVE = "resolve"
+    CONFIRM = "confirm"
+    REOPEN = "reopen"
+    CLOSE_UNCONFIRMED = "close_unconfirmed"
+    HAND_OVER = "hand_over"
+
+
+class Who(StrEnum):
+    SQUAD = "a member or lead of the ticket's squad"
+    CLAIMER = "the officer holding the ticket"
+    LEAD = "a lead of the ticket's squad"
+    REPORTER = "the reporter"
+    BOT = "the bot (a deadline or a window)"
+
+
+@dataclass(frozen=True)
+class Transition:
+    action: Action
+    sources: tuple[Status, ...]
+    target: Status
+    who: Who
+
+
+HELD = (Status.CLAIMED, Status.ON_SITE)
+
+TRANSITIONS: tuple[Transition, ...] = (
+    Transition(Action.CLAIM, (Status.DISPATCHED,), Status.CLAIMED, Who.SQUAD),
+    Transition(Action.RELEASE, HELD, Status.DISPATCHED, Who.CLAIMER),
+    Transition(Action.ASSIGN, (Status.DISPATCHED, *HELD), Status.CLAIMED, Who.LEAD),
+    Transition(Action.ARRIVE, (Status.CLAIMED,), Status.ON_SITE, Who.CLAIMER),
+    Transition(Action.RESOLVE, HELD, Status.RESOLVED, Who.CLAIMER),
+    Transition(Action.CONFIRM, (Status.RESOLVED,), Status.CLOSED, Who.REPORTER),
+    Transition(Action.REOPEN, (Status.RESOLVED,), Status.DISPATCHED, Who.REPORTER),
+    Transition(Action.CLOSE_UNCONFIRMED, (Status.RESOLVED,), Status.CLOSED, Who.BOT),
+    Transition(Action.HAND_OVER, (Status.DISPATCHED, *HELD), Status.DISPATCHED, Who.BOT),
+)
+_BY_ACTION = {transition.action: transition for transition in TRANSITIONS}
+
+
+def transition(action: Action) -> Transition:
+    return _BY_ACTION[action]
+
+
+def open_states() -> tuple[Status, ...]:
+    """The squad still has work to do: waiting for a claim, held, or on site."""
+    return (Status.DISPATCHED, *HELD)
+
+
+def fixed_states() -> tuple[Status, ...]:
+    """Handled by the squad, waiting for the reporter to say whether it was solved."""
+    return (Status.RESOLVED,)
+
+
+def closed_states() -> tuple[Status, ...]:
+    return (Status.CLOSED,)
+
+
+def unfinished_states() -> tuple[Status, ...]:
+    """Not closed yet: open or awaiting confirmation (what a digest counts as still open)."""
+    return (*open_states(), *fixed_states())
