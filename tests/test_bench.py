@@ -7,9 +7,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.mark.slow
 def test_benchmark_suite_runs_at_tiny_sizes(tmp_path: Path) -> None:
     """`python -m bench --smoke` completes and reports every figure next to its target."""
     out = tmp_path / "smoke.json"

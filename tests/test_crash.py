@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from bench.crash import passed, run
 
 
+@pytest.mark.slow
 async def test_killed_bot_loses_no_acknowledged_report() -> None:
     """Killed four times mid-report: every acknowledged report has its ticket and card, a
     card appears twice only when sent again by a later process than the one that sent it,

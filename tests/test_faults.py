@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 
 from bot.core.i18n import t
@@ -178,6 +179,7 @@ async def test_every_notice_arrives_once_despite_faults(harness: Harness) -> Non
     assert 0 == statuses.get("pending", 0) + statuses.get("failed", 0)
 
 
+@pytest.mark.slow
 async def test_lost_answers_double_only_the_request_they_hit(harness: Harness) -> None:
     """With failures after Telegram applied the request too, nothing is lost, and every
     duplicate card or pin is one more than the outbox sent because such a fault hit it."""

@@ -205,7 +205,13 @@ async def play(events: list[dict[str, Any]], caplog_records: list[logging.LogRec
 @settings(
     max_examples=30,
     deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+    # The same examples on every run (and in CI): a failure is then a fact, not a draw.
+    derandomize=True,
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.data_too_large,
+    ],
 )
 @given(events=st.lists(updates(), min_size=1, max_size=8))
 def test_generated_updates_never_crash_or_leave_half_tickets(

@@ -327,6 +327,7 @@ def test_no_proxy_key_means_none(tmp_path: Path) -> None:
     )
 
 
+@pytest.mark.slow
 def test_the_proxy_benchmark_runs_at_a_tiny_size() -> None:
     """`python -m bench.proxy` measures PTB alone and both clients on every route."""
     finished = subprocess.run(
