@@ -9,6 +9,7 @@ from telegram.error import TelegramError
 from telegram.ext import CallbackQueryHandler
 
 from bot.core import buttons
+from bot.core.buttons import Press
 from bot.core.i18n import t
 from bot.core.people import Answer
 from handlers.context import GridApp, GridContext, chat_locale
@@ -42,37 +43,37 @@ async def _route(data: str | None, context: GridContext, update: Update) -> Answ
     resolution = context.services.resolution
     row, argument = press.row_id, press.argument
     match press.action:
-        case "cat":
+        case Press.CATEGORY:
             return await intake.choose_category(row, person, argument)
-        case "skip":
+        case Press.SKIP:
             return await intake.skip_details(row, person)
-        case "cancel":
+        case Press.CANCEL:
             return await intake.cancel_by_button(row, person)
-        case "claim":
+        case Press.CLAIM:
             return await workflow.claim(row, person)
-        case "arrive":
+        case Press.ARRIVE:
             return await workflow.arrive(row, person, None)
-        case "release" | "assign":
+        case Press.RELEASE | Press.ASSIGN:
             return await workflow.show_menu(row, person, press.action)
-        case "back":
+        case Press.BACK:
             return await workflow.show_menu(row, person, "")
-        case "relr":
+        case Press.RELEASE_REASON:
             return await workflow.release(row, person, argument)
-        case "asgo" if buttons.is_number(argument):
+        case Press.ASSIGN_TO if buttons.is_number(argument):
             return await workflow.assign(row, person, int(argument))
-        case "resolve":
+        case Press.RESOLVE:
             return await resolution.start(row, person)
-        case "rcls":
+        case Press.OUTCOME_CLASS:
             return await resolution.choose_class(row, person, argument)
-        case "ract":
+        case Press.OUTCOME_ACTION:
             return await resolution.choose_action(row, person, argument)
-        case "rskip":
+        case Press.NO_NOTE:
             return await resolution.finish(row, person, None, None) or Answer("")
-        case "rcan":
+        case Press.STOP_RESOLVING:
             return await resolution.cancel(row, person)
-        case "ok" | "nok":
-            return await resolution.confirm(row, person, solved=press.action == "ok")
-        case "rate":
+        case Press.SOLVED | Press.NOT_SOLVED:
+            return await resolution.confirm(row, person, solved=press.action == Press.SOLVED)
+        case Press.RATE:
             return await resolution.rate(row, person, argument)
     return Answer(t(locale, "button.unknown"), alert=True)
 

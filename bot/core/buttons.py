@@ -7,25 +7,44 @@ stale or crafted button is checked against the database like any other request.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 VERSION = "v1"
 MAX_BYTES = 64  # Telegram's limit on callback_data
 
-ACTIONS = {
+class Press(StrEnum):
+    """Every button action; the value is what the button's data carries."""
+
     # reporting
-    "cat", "skip", "cancel",
+    CATEGORY = "cat"
+    SKIP = "skip"
+    CANCEL = "cancel"
     # the officer workflow on the card
-    "claim", "arrive", "resolve", "release", "relr", "assign", "asgo", "back",
+    CLAIM = "claim"
+    ARRIVE = "arrive"
+    RESOLVE = "resolve"
+    RELEASE = "release"
+    RELEASE_REASON = "relr"
+    ASSIGN = "assign"
+    ASSIGN_TO = "asgo"
+    BACK = "back"
     # the resolution prompt
-    "rcls", "ract", "rskip", "rcan",
+    OUTCOME_CLASS = "rcls"
+    OUTCOME_ACTION = "ract"
+    NO_NOTE = "rskip"
+    STOP_RESOLVING = "rcan"
     # the reporter's confirmation
-    "ok", "nok", "rate",
-}  # fmt: skip
+    SOLVED = "ok"
+    NOT_SOLVED = "nok"
+    RATE = "rate"
+
+
+_BY_VALUE = {action.value: action for action in Press}
 
 
 @dataclass(frozen=True)
 class ButtonPress:
-    action: str
+    action: Press
     row_id: int
     argument: str = ""
 
@@ -36,11 +55,9 @@ def is_number(text: str, max_digits: int = 12) -> bool:
     return 0 < len(text) <= max_digits and text.isascii() and text.isdigit()
 
 
-def encode(action: str, row_id: int, argument: str = "") -> str:
+def encode(action: Press, row_id: int, argument: str = "") -> str:
     """Button data for ``action`` on row ``row_id``; raises if it would exceed 64 bytes."""
-    if action not in ACTIONS:
-        raise ValueError(f"unknown button action {action!r}")
-    data = f"{VERSION}:{action}:{row_id}" + (f":{argument}" if argument else "")
+    data = f"{VERSION}:{action.value}:{row_id}" + (f":{argument}" if argument else "")
     if len(data.encode()) > MAX_BYTES:
         raise ValueError(f"button data over {MAX_BYTES} bytes: {data!r}")
     return data
@@ -51,8 +68,8 @@ def decode(data: str | None) -> ButtonPress | None:
     if not data or len(data.encode()) > MAX_BYTES:
         return None
     parts = data.split(":")
-    if len(parts) not in (3, 4) or parts[0] != VERSION or parts[1] not in ACTIONS:
+    if len(parts) not in (3, 4) or parts[0] != VERSION or parts[1] not in _BY_VALUE:
         return None
     if not is_number(parts[2]):
         return None
-    return ButtonPress(parts[1], int(parts[2]), parts[3] if len(parts) == 4 else "")
+    return ButtonPress(_BY_VALUE[parts[1]], int(parts[2]), parts[3] if len(parts) == 4 else "")

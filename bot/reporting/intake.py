@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.core import buttons, notices
+from bot.core.buttons import Press
 from bot.core.clock import Clock
 from bot.core.directory import Directory
 from bot.core.i18n import Raw, joined, locale_of_language_code, t, tn
@@ -279,14 +280,17 @@ class Intake:
         rows: list[list[Button]] = []
         for category in self.directory.settings.categories:
             row.append(
-                Button(category.name.get(locale), buttons.encode("cat", draft.id, category.code))
+                Button(
+                    category.name.get(locale),
+                    buttons.encode(Press.CATEGORY, draft.id, category.code),
+                )
             )
             if len(row) == CATEGORY_COLUMNS:
                 rows.append(row)
                 row = []
         if row:
             rows.append(row)
-        rows.append([Button(t(locale, "button.cancel"), buttons.encode("cancel", draft.id))])
+        rows.append([Button(t(locale, "button.cancel"), buttons.encode(Press.CANCEL, draft.id))])
         return notices.inline(rows)
 
     # -- category and details ---------------------------------------------------------------
@@ -320,8 +324,8 @@ class Intake:
             keyboard = notices.inline(
                 [
                     [
-                        Button(t(locale, "button.skip"), buttons.encode("skip", draft.id)),
-                        Button(t(locale, "button.cancel"), buttons.encode("cancel", draft.id)),
+                        Button(t(locale, "button.skip"), buttons.encode(Press.SKIP, draft.id)),
+                        Button(t(locale, "button.cancel"), buttons.encode(Press.CANCEL, draft.id)),
                     ]
                 ]
             )

@@ -8,6 +8,7 @@ from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from bot.core import buttons
+from bot.core.buttons import Press
 from bot.core.config import Squad
 from bot.core.directory import Directory
 from bot.core.i18n import Raw, joined, t, tn
@@ -107,29 +108,34 @@ RELEASE_REASONS = ("other_task", "shift_end", "need_help", "not_ours")
 def card_buttons(ticket: Ticket, locale: str, directory: Directory, mode: str = "") -> Markup:
     """The officer workflow's buttons for the ticket's state (and an open sub-menu)."""
 
-    def button(key: str, action: str, argument: str = "") -> Button:
+    def button(key: str, action: Press, argument: str = "") -> Button:
         return Button(t(locale, key), buttons.encode(action, ticket.id, argument))
 
-    back = [button("button.back", "back")]
+    back = [button("button.back", Press.BACK)]
     if mode == "release" and ticket.status in HELD:
-        rows = [[button(f"release.reason.{r}", "relr", r)] for r in RELEASE_REASONS]
+        rows = [[button(f"release.reason.{r}", Press.RELEASE_REASON, r)] for r in RELEASE_REASONS]
         return inline([*rows, back])
     if mode == "assign" and ticket.status in open_states():
         squad = directory.squads[ticket.squad_id]
         rows = [
-            [Button(m.name, buttons.encode("asgo", ticket.id, str(m.telegram_id)))]
+            [Button(m.name, buttons.encode(Press.ASSIGN_TO, ticket.id, str(m.telegram_id)))]
             for m in squad.members
             if m.telegram_id != ticket.claimed_by
         ]
         return inline([*rows, back])
     if ticket.status == Status.DISPATCHED:
-        return inline([[button("button.claim", "claim")], [button("button.assign", "assign")]])
-    if ticket.status in HELD:
-        first = [button("button.resolve", "resolve")]
-        if ticket.status == Status.CLAIMED:
-            first.insert(0, button("button.arrive", "arrive"))
         return inline(
-            [first, [button("button.release", "release"), button("button.assign", "assign")]]
+            [[button("button.claim", Press.CLAIM)], [button("button.assign", Press.ASSIGN)]]
+        )
+    if ticket.status in HELD:
+        first = [button("button.resolve", Press.RESOLVE)]
+        if ticket.status == Status.CLAIMED:
+            first.insert(0, button("button.arrive", Press.ARRIVE))
+        return inline(
+            [
+                first,
+                [button("button.release", Press.RELEASE), button("button.assign", Press.ASSIGN)],
+            ]
         )
     return inline([])
 

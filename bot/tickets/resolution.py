@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from bot.core import buttons, notices
+from bot.core.buttons import Press
 from bot.core.config import OUTCOME_CLASSES
 from bot.core.i18n import Raw, t
 from bot.core.notices import Button, Markup, Notice
@@ -50,18 +51,22 @@ class Resolution(Desk):
         return self._holder_check(ticket, person) or ticket or Answer("")
 
     def _prompt_markup(self, ticket: Ticket, stage: str, locale: str) -> Markup:
-        def button(text: str, action: str, argument: str = "") -> Button:
+        def button(text: str, action: Press, argument: str = "") -> Button:
             return Button(text, buttons.encode(action, ticket.id, argument))
 
-        cancel = button(t(locale, "button.cancel"), "rcan")
+        cancel = button(t(locale, "button.cancel"), Press.STOP_RESOLVING)
         if stage == "class":
-            row = [button(t(locale, f"outcome.{c}"), "rcls", c) for c in OUTCOME_CLASSES]
+            row = [
+                button(t(locale, f"outcome.{c}"), Press.OUTCOME_CLASS, c) for c in OUTCOME_CLASSES
+            ]
             return notices.inline([row, [cancel]])
         if stage == "action":
             actions = self.directory.settings.workflow.actions[ticket.resolve_class or ""]
-            rows = [[button(a.name.get(locale), "ract", a.code)] for a in actions]
-            return notices.inline([*rows, [button(t(locale, "button.back"), "resolve"), cancel]])
-        return notices.inline([[button(t(locale, "button.skip"), "rskip"), cancel]])
+            rows = [[button(a.name.get(locale), Press.OUTCOME_ACTION, a.code)] for a in actions]
+            return notices.inline(
+                [*rows, [button(t(locale, "button.back"), Press.RESOLVE), cancel]]
+            )
+        return notices.inline([[button(t(locale, "button.skip"), Press.NO_NOTE), cancel]])
 
     def _prompt_text(self, ticket: Ticket, stage: str, locale: str) -> str:
         officer = cards.mention(ticket.claimed_by or 0, ticket.claimed_by_name or "")
@@ -290,8 +295,10 @@ class Resolution(Desk):
         return notices.inline(
             [
                 [
-                    Button(t(locale, "button.solved"), buttons.encode("ok", ticket.id)),
-                    Button(t(locale, "button.not_solved"), buttons.encode("nok", ticket.id)),
+                    Button(t(locale, "button.solved"), buttons.encode(Press.SOLVED, ticket.id)),
+                    Button(
+                        t(locale, "button.not_solved"), buttons.encode(Press.NOT_SOLVED, ticket.id)
+                    ),
                 ]
             ]
         )
@@ -406,7 +413,7 @@ class Resolution(Desk):
 
     def _rating_markup(self, ticket: Ticket) -> Markup:
         return notices.inline(
-            [[Button(f"{n}⭐", buttons.encode("rate", ticket.id, str(n))) for n in RATINGS]]
+            [[Button(f"{n}⭐", buttons.encode(Press.RATE, ticket.id, str(n))) for n in RATINGS]]
         )
 
     async def _edit_confirm(
