@@ -103,5 +103,4 @@ class Services:
                 return False
             body = t(self.settings.locale, "hint.unconfigured", chat_id=chat_id)
             await self.outbox.put(conn, notices.text(chat_id, body, "hint"))
-        self.outbox.wake()
         return True

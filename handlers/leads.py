@@ -59,7 +59,6 @@ async def digest_command(update: Update, context: GridContext) -> None:
     assert message is not None
     async with context.services.db.transaction() as conn:
         await reports.put_digest(conn, message.chat_id, digest, locale, scope, message.message_id)
-    context.services.outbox.wake()
 
 
 async def stats_command(update: Update, context: GridContext) -> None:
@@ -84,7 +83,6 @@ async def stats_command(update: Update, context: GridContext) -> None:
         await reports.put_digest(
             conn, message.chat_id, digest, locale, scope, message.message_id, title
         )
-    context.services.outbox.wake()
 
 
 async def export_command(update: Update, context: GridContext) -> None:

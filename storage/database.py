@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Any, TypeAlias
@@ -90,6 +90,10 @@ class Connection:
     def begin_nested(self) -> AbstractAsyncContextManager[None]:
         raise NotImplementedError
 
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` once this transaction has committed (not if it rolls back)."""
+        raise NotImplementedError
+
 
 class LoopConnection(Connection):
     """A transaction run on the event loop's own thread, one statement at a time.
@@ -101,6 +105,11 @@ class LoopConnection(Connection):
 
     def __init__(self, connection: SyncConnection) -> None:
         self._connection = connection
+        self.committed: list[Callable[[], None]] = []
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        if callback not in self.committed:
+            self.committed.append(callback)
 
     async def execute(self, statement: Executable, parameters: Any = None) -> AnyResult:
         return self._connection.execute(statement, parameters)
@@ -187,8 +196,13 @@ class Database:
         async with self._lock:
             if self._connection is None:
                 raise RuntimeError("the database is not open")
+            unit = LoopConnection(self._connection)
             with self._connection.begin():
-                yield LoopConnection(self._connection)
+                yield unit
+        # The unit of work: what the transaction wrote is committed, now tell who waits for it
+        # (the outbox's sender), once.
+        for callback in unit.committed:
+            callback()
 
     @asynccontextmanager
     async def snapshot(self) -> AsyncIterator[Connection]:

@@ -273,3 +273,22 @@ async def test_a_message_deleted_before_it_was_sent_is_never_sent(
     await outbox.send(notices.text(GROUP, "new prompt", "prompt"))
     await outbox.flush()
     assert [(GROUP, "new prompt")] == telegram.sent
+
+
+async def test_the_sender_is_woken_when_the_writing_transaction_commits(
+    db: Database, clock: FakeClock, sleeper: Sleeper, telegram: LimitedTelegram
+) -> None:
+    """A notice wakes the sender once its transaction has committed, never before, and a
+    transaction rolled back wakes nobody."""
+    outbox = paced_outbox(db, clock, sleeper, telegram)
+    with pytest.raises(RuntimeError):
+        async with db.transaction() as conn:
+            await outbox.put(conn, notices.text(GROUP, "never written", "progress"))
+            raise RuntimeError("the step failed")
+    assert not outbox._wake.is_set()
+    async with db.transaction() as conn:
+        await outbox.put(conn, notices.text(GROUP, "written", "progress"))
+        assert not outbox._wake.is_set()
+    assert outbox._wake.is_set()
+    await outbox.flush()
+    assert [(GROUP, "written")] == telegram.sent

@@ -104,12 +104,14 @@ class Outbox:
         self._inflight: set[int] = set()
 
     async def put(self, conn: object, notice: Notice) -> int:
-        """Write ``notice`` in the open transaction ``conn``; return its outbox id.
+        """Write ``notice`` in the open transaction ``conn``; return its outbox id. The
+        sender is woken when that transaction commits (never for one rolled back).
 
         An edit of a message that is still waiting to be sent is folded into it: the chat
         gets the message as it reads now, one request instead of two; a delete of such a
         message means it is never sent.
         """
+        conn.after_commit(self.wake)  # type: ignore[attr-defined]
         target = notice.target_outbox_id
         if (
             target is not None
@@ -148,7 +150,6 @@ class Outbox:
         """Write one notice in a transaction of its own and wake the sender."""
         async with self.db.transaction() as conn:
             item_id = await self.put(conn, notice)
-        self.wake()
         return item_id
 
     def wake(self) -> None:

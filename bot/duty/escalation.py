@@ -109,8 +109,6 @@ class Escalator(Desk):
                 if told:
                     log.info("catch-up after downtime: %s steps, %s messages", fired, told)
                 self.catch_up_before = None
-            if fired:
-                self.outbox.wake()
             return fired
 
     async def _fire_ticket(self, ticket_id: int, catch_up: CatchUp | None = None) -> int:

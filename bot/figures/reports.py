@@ -64,8 +64,6 @@ class Reports(Desk):
                 locale = self._scope_locale(scope)
                 await self.put_digest(conn, chat_id, digests[scope], locale, scope)
                 posted += 1
-        if posted:
-            self.outbox.wake()
         return posted
 
     def _scope_locale(self, scope: Scope) -> str:
@@ -144,7 +142,6 @@ class Reports(Desk):
                     chat_id, "document", "export", payload, reply_to_message_id=reply_to
                 ),
             )
-        self.outbox.wake()
         return len(table.tickets)
 
     async def export_table(

@@ -61,7 +61,6 @@ class Intake:
                 message_id=message_id,
             )
             if draft is None:
-                self.outbox.wake()
                 return
             link = self.private_link(chat_id)
             prompt = notices.text(
@@ -74,7 +73,6 @@ class Intake:
             await draft_rows.set_draft(
                 conn, draft.id, prompt_outbox_id=await self.outbox.put(conn, prompt)
             )
-        self.outbox.wake()
 
     async def start_private(self, group_chat_id: int, person: Person, message_id: int) -> None:
         """A deep link from a grid group opened a private report."""
@@ -90,7 +88,6 @@ class Intake:
                 message_id=message_id,
             )
             if draft is None:
-                self.outbox.wake()
                 return
             group = self.directory.groups[group_chat_id]
             prompt = notices.text(
@@ -104,7 +101,6 @@ class Intake:
             await draft_rows.set_draft(
                 conn, draft.id, prompt_outbox_id=await self.outbox.put(conn, prompt)
             )
-        self.outbox.wake()
 
     async def _over_limit(
         self, conn: Connection, chat_id: int, person: Person, message_id: int, locale: str
@@ -197,14 +193,12 @@ class Intake:
                     message_id=message_id,
                 )
                 if draft is None:
-                    self.outbox.wake()
                     return
             if draft.stage != "location":
                 if draft.location_message_id != message_id:
                     await self._say(conn, chat_id, "report.location_already", message_id, draft)
                 return
             await self._place(conn, draft, message_id, spot)
-        self.outbox.wake()
 
     async def _place(self, conn: Connection, draft: Draft, message_id: int, spot: Spot) -> None:
         locale = draft.user_locale
@@ -330,7 +324,6 @@ class Intake:
                 ]
             )
             await self._edit_panel(conn, draft, body, keyboard)
-        self.outbox.wake()
         return Answer(t(locale, "report.category_chosen", category=name))
 
     async def receive_details(
@@ -366,7 +359,6 @@ class Intake:
                 await self._reply(conn, chat_id, body, message_id, "refusal", markup)
             else:
                 await self._submit(conn, draft, (text or "").strip() or None, photo_file_id)
-        self.outbox.wake()
 
     async def skip_details(self, draft_id: int, person: Person) -> Answer:
         """The reporter pressed "skip": submit without a description."""
@@ -378,7 +370,6 @@ class Intake:
             if draft.stage != "details":
                 return Answer(t(draft.user_locale, "button.stale"), alert=True)
             number = await self._submit(conn, draft, None, None)
-        self.outbox.wake()
         return Answer(t(draft.user_locale, "report.submitted_toast", number=number or ""))
 
     async def _submit(
@@ -435,7 +426,6 @@ class Intake:
             if refusal is not None or draft is None:
                 return refusal or Answer("")
             await self._end(conn, draft, "cancelled", "report.cancelled")
-        self.outbox.wake()
         return Answer(t(draft.user_locale, "report.cancelled"))
 
     async def cancel_open(self, chat_id: int, person: Person, message_id: int) -> None:
@@ -446,7 +436,6 @@ class Intake:
                 await self._say(conn, chat_id, "report.nothing_to_cancel", message_id, person)
             else:
                 await self._end(conn, draft, "cancelled", "report.cancelled", message_id)
-        self.outbox.wake()
 
     async def expire_due(self) -> int:
         """End every draft whose time ran out and tell its reporter; return how many."""
@@ -454,8 +443,6 @@ class Intake:
             expired = await draft_rows.expired_drafts(conn, self.clock.now())
             for draft in expired:
                 await self._end(conn, draft, "expired", "report.expired")
-        if expired:
-            self.outbox.wake()
         return len(expired)
 
     async def _end(

@@ -155,7 +155,6 @@ class Resolution(Desk):
             await ticket_rows.set_ticket(conn, ticket_id, resolve_stage=stage, **values)
             ticket = await self.reload(conn, ticket_id)
             await self._show_prompt(conn, ticket, stage)
-        self.outbox.wake()
         return Answer("")
 
     async def cancel(self, ticket_id: int, person: Person) -> Answer:
@@ -169,7 +168,6 @@ class Resolution(Desk):
             if ticket.resolve_prompt_outbox_id is not None:
                 await self._close_prompt(conn, ticket, "resolve.cancelled")
                 await ticket_rows.set_ticket(conn, ticket_id, resolve_prompt_outbox_id=None)
-        self.outbox.wake()
         return Answer("")
 
     async def note_reply(
@@ -209,7 +207,6 @@ class Resolution(Desk):
             await photo_rows.add_photo(conn, ticket_id, ticket.rework_count, photo, person.id, now)
             await ticket_rows.add_event(conn, ticket_id, "photo_added", now, person.id)
             await self.refresh_card(conn, ticket)
-        self.outbox.wake()
         return Answer(t(locale, "resolve.photo_added", number=cards.ticket_number(ticket_id)))
 
     async def finish(
@@ -259,7 +256,6 @@ class Resolution(Desk):
             if ticket.resolve_prompt_outbox_id is not None:
                 await self._close_prompt(conn, ticket, "resolve.done")
             await self._post_resolution(conn, ticket)
-        self.outbox.wake()
         return Answer(t(locale, "resolve.done", number=cards.ticket_number(ticket_id)))
 
     # -- the reporter's side ----------------------------------------------------------------
@@ -408,7 +404,6 @@ class Resolution(Desk):
                         count=ticket.rework_count,
                     ),
                 )
-        self.outbox.wake()
         return Answer(t(locale, "confirm.solved_toast" if solved else "confirm.reopened_toast"))
 
     def _rating_markup(self, ticket: Ticket) -> Markup:
@@ -465,7 +460,6 @@ class Resolution(Desk):
             ticket = await self.reload(conn, ticket_id)
             await self.refresh_card(conn, ticket)
             await self._edit_confirm(conn, ticket, "confirm.rated", None, stars="⭐" * int(value))
-        self.outbox.wake()
         return Answer(t(locale, "confirm.rated_toast"))
 
     async def close_unconfirmed(self) -> int:
@@ -489,6 +483,4 @@ class Resolution(Desk):
                 fresh = await self.reload(conn, ticket.id)
                 await self.refresh_card(conn, fresh)
                 await self._edit_confirm(conn, fresh, "confirm.unconfirmed", None)
-        if closed:
-            self.outbox.wake()
         return closed

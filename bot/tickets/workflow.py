@@ -73,7 +73,6 @@ class Workflow(Desk):
             ticket = await self.reload(conn, ticket_id)
             await self.refresh_card(conn, ticket)
             await self._tell_on_the_way(conn, ticket)
-        self.outbox.wake()
         return Answer(t(locale, "workflow.claimed_toast", number=cards.ticket_number(ticket_id)))
 
     async def _tell_on_the_way(self, conn: object, ticket: Ticket) -> None:
@@ -99,7 +98,6 @@ class Workflow(Desk):
             if mode and ticket.status not in open_states():
                 return self.stale(locale)
             await self.refresh_card(conn, ticket, mode)
-        self.outbox.wake()
         return Answer("")
 
     async def release(self, ticket_id: int, person: Person, reason: str) -> Answer:
@@ -142,7 +140,6 @@ class Workflow(Desk):
             )
             body = t(ticket.locale, "group.rearranging", number=cards.ticket_number(ticket_id))
             await self.set_progress(conn, ticket, body)
-        self.outbox.wake()
         return Answer(t(locale, "workflow.released_toast"))
 
     async def assign(self, ticket_id: int, person: Person, officer_id: int) -> Answer:
@@ -196,7 +193,6 @@ class Workflow(Desk):
                 ),
             )
             await self._tell_on_the_way(conn, ticket)
-        self.outbox.wake()
         return Answer(t(locale, "workflow.assigned_toast", officer=name))
 
     async def arrive(self, ticket_id: int, person: Person, spot: Spot | None) -> Answer:
@@ -244,7 +240,6 @@ class Workflow(Desk):
                 distance=round(distance or 0),
             )
             await self.set_progress(conn, ticket, body)
-        self.outbox.wake()
         key = "workflow.on_site_far_toast" if far else "workflow.on_site_toast"
         return Answer(t(locale, key), alert=bool(far))
 
