@@ -14,6 +14,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Protocol
 
 from bot.core.clock import Clock
@@ -102,6 +103,7 @@ class Outbox:
         self._lanes: dict[int, asyncio.Task[int]] = {}
         self._idle_until: dict[int, datetime] = {}
         self._inflight: set[int] = set()
+        self._fresh: set[int] = set()  # chats with something committed since their lane read
 
     async def put(self, conn: object, notice: Notice) -> int:
         """Write ``notice`` in the open transaction ``conn``; return its outbox id. The
@@ -112,6 +114,7 @@ class Outbox:
         message means it is never sent.
         """
         conn.after_commit(self.wake)  # type: ignore[attr-defined]
+        conn.after_commit(partial(self._fresh.add, notice.chat_id))  # type: ignore[attr-defined]
         target = notice.target_outbox_id
         if (
             target is not None
@@ -224,22 +227,19 @@ class Outbox:
     async def _drain(self, chat_id: int) -> int:
         """Send one chat's due items until none is left; return how many were settled.
 
-        The chat's items are read again after every request, so what someone is waiting
-        for overtakes a queue of reminders that was read earlier.
+        The chat's queue is read again whenever something new was committed for the chat,
+        so what someone is waiting for overtakes a queue of reminders read earlier.
         """
         if self.transport is None:
             raise RuntimeError("the outbox has no transport yet")
         done = 0
+        due: list[OutboxItem] = []
+        referenced: dict[int, OutboxItem] = {}
         while True:
             now = self.clock.now()
-            async with self.db.transaction() as conn:
-                due, _ = await rows.due_in_chat(conn, chat_id, now, LANE_BATCH)
-                refs = {i.reply_to_outbox_id for i in due if i.reply_to_outbox_id}
-                refs |= {i.target_outbox_id for i in due if i.target_outbox_id}
-                referenced = await rows.items_by_id(conn, {r for r in refs if r})
-                if self.pacer is not None and not self.pacer.knows(chat_id):
-                    since = now - budget_of(chat_id).window
-                    self.pacer.seed(chat_id, await rows.sent_since(conn, chat_id, since))
+            if not due or chat_id in self._fresh:
+                self._fresh.discard(chat_id)
+                due, referenced = await self._read_lane(chat_id, now)
             item = next((i for i in due if not _waits_for(i, referenced)), None)
             if item is None:
                 if due:
@@ -250,6 +250,7 @@ class Outbox:
                 if item.priority >= Priority.OPTIONAL and await self._under_pressure(chat_id):
                     async with self.db.transaction() as conn:
                         await rows.mark_skipped(conn, item.id, "skipped: the chat was busy")
+                    due.remove(item)
                     done += 1
                     continue
                 delay = self.pacer.wait(chat_id)
@@ -260,7 +261,24 @@ class Outbox:
             outcome = await self._deliver_one(item, referenced)
             if outcome is None:
                 return done  # waits for a retry: the whole chat waits with it
+            due.remove(item)
+            if isinstance(outcome, OutboxItem):
+                referenced[item.id] = outcome
             done += 1
+
+    async def _read_lane(
+        self, chat_id: int, now: datetime
+    ) -> tuple[list[OutboxItem], dict[int, OutboxItem]]:
+        """The chat's items due now, most urgent first, and the messages they refer to."""
+        async with self.db.transaction() as conn:
+            due, _ = await rows.due_in_chat(conn, chat_id, now, LANE_BATCH)
+            refs = {i.reply_to_outbox_id for i in due if i.reply_to_outbox_id}
+            refs |= {i.target_outbox_id for i in due if i.target_outbox_id}
+            referenced = await rows.items_by_id(conn, {r for r in refs if r})
+            if self.pacer is not None and not self.pacer.knows(chat_id):
+                since = now - budget_of(chat_id).window
+                self.pacer.seed(chat_id, await rows.sent_since(conn, chat_id, since))
+        return due, referenced
 
     async def _under_pressure(self, chat_id: int) -> bool:
         """Whether the chat's budget is better kept for messages people need."""
