@@ -292,3 +292,27 @@ async def test_the_sender_is_woken_when_the_writing_transaction_commits(
     assert outbox._wake.is_set()
     await outbox.flush()
     assert [(GROUP, "written")] == telegram.sent
+
+
+async def test_reminders_leave_half_the_budget_for_what_people_wait_for(
+    db: Database, clock: FakeClock, sleeper: Sleeper, telegram: LimitedTelegram
+) -> None:
+    """With ten messages sent in the last minute, a reminder waits, while a prompt written
+    after it goes out at once."""
+    outbox = paced_outbox(db, clock, sleeper, telegram)
+    for n in range(10):
+        await outbox.send(notices.text(GROUP, f"card {n}", "card"))
+    await outbox.flush()
+    sleeper.hold = asyncio.Event()
+    await outbox.send(notices.text(GROUP, "reminder", "squad_notice"))
+    flushing = asyncio.create_task(outbox.flush())
+    await until(lambda: sleeper.waits)
+    await outbox.send(notices.text(GROUP, "where is it?", "prompt"))
+    await until(lambda: len(telegram.sent) == 11)
+    assert (GROUP, "where is it?") == telegram.sent[-1]
+    sleeper.hold.set()
+    await flushing
+    while await outbox.flush():
+        pass
+    assert ["where is it?", "reminder"] == [text for _, text in telegram.sent[10:]]
+    assert 0 == telegram.limits.rejected.total()

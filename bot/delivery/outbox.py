@@ -29,6 +29,9 @@ log = logging.getLogger(__name__)
 
 LANE_BATCH = 20
 IDLE_RECHECK = timedelta(seconds=1)
+# A quarter of a group's minute (five messages): beyond it a burst of cards has begun, and
+# the map pins, which repeat the card's navigation link, would take the later cards' room.
+PIN_PRESSURE = 0.25
 
 
 @dataclass(frozen=True)
@@ -104,6 +107,7 @@ class Outbox:
         self._idle_until: dict[int, datetime] = {}
         self._inflight: set[int] = set()
         self._fresh: set[int] = set()  # chats with something committed since their lane read
+        self._nudges: dict[int, asyncio.Event] = {}  # wakes a lane waiting for its budget
 
     async def put(self, conn: object, notice: Notice) -> int:
         """Write ``notice`` in the open transaction ``conn``; return its outbox id. The
@@ -114,7 +118,7 @@ class Outbox:
         message means it is never sent.
         """
         conn.after_commit(self.wake)  # type: ignore[attr-defined]
-        conn.after_commit(partial(self._fresh.add, notice.chat_id))  # type: ignore[attr-defined]
+        conn.after_commit(partial(self._committed_for, notice.chat_id))  # type: ignore[attr-defined]
         target = notice.target_outbox_id
         if (
             target is not None
@@ -253,9 +257,9 @@ class Outbox:
                     due.remove(item)
                     done += 1
                     continue
-                delay = self.pacer.wait(chat_id)
+                delay = self.pacer.wait(chat_id, Priority(item.priority))
                 if delay > 0:
-                    await self._sleep(delay)
+                    await self._nap(chat_id, delay)
                     continue
                 self.pacer.spend(chat_id)
             outcome = await self._deliver_one(item, referenced)
@@ -265,6 +269,27 @@ class Outbox:
             if isinstance(outcome, OutboxItem):
                 referenced[item.id] = outcome
             done += 1
+
+    async def _nap(self, chat_id: int, seconds: float) -> None:
+        """Wait for the chat's budget, or until something new is committed for the chat
+        (it may be more urgent, and fit where the item being waited for did not)."""
+        nudge = self._nudges.setdefault(chat_id, asyncio.Event())
+        nudge.clear()
+        waits = [asyncio.ensure_future(self._sleep(seconds)), asyncio.ensure_future(nudge.wait())]
+        try:
+            await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiting in waits:
+                waiting.cancel()
+            for waiting in waits:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await waiting
+
+    def _committed_for(self, chat_id: int) -> None:
+        self._fresh.add(chat_id)
+        nudge = self._nudges.get(chat_id)
+        if nudge is not None:
+            nudge.set()
 
     async def _read_lane(
         self, chat_id: int, now: datetime
@@ -283,7 +308,7 @@ class Outbox:
     async def _under_pressure(self, chat_id: int) -> bool:
         """Whether the chat's budget is better kept for messages people need."""
         assert self.pacer is not None
-        if self.pacer.used(chat_id) >= 0.5:
+        if self.pacer.used(chat_id) >= PIN_PRESSURE:
             return True
         async with self.db.transaction() as conn:
             return await rows.pending_in_chat(conn, chat_id) > 2

@@ -41,7 +41,8 @@ PRIORITY_OF_PURPOSE: dict[str, Priority] = {
     "resolution": Priority.ORDINARY,
     "squad_notice": Priority.BACKGROUND,
     "lead_notice": Priority.BACKGROUND,
-    "catch_up": Priority.BACKGROUND,
+    # The one summary a squad chat gets after downtime, instead of a reminder per ticket.
+    "catch_up": Priority.ORDINARY,
     "card_refresh": Priority.BACKGROUND,
     "digest": Priority.BACKGROUND,
     "digest_chart": Priority.BACKGROUND,
@@ -66,6 +67,7 @@ class Budget:
         return self.window * 0.02 + timedelta(milliseconds=50)
 
 
+BACKGROUND_SHARE = 0.5
 BOT = Budget(30, timedelta(seconds=1))
 GROUP = Budget(20, timedelta(minutes=1))
 PRIVATE = Budget(1, timedelta(seconds=1))
@@ -88,12 +90,13 @@ class Window:
         while self.times and self.times[0] <= horizon:
             self.times.popleft()
 
-    def wait(self, now: datetime) -> float:
-        """Seconds until one more request fits."""
+    def wait(self, now: datetime, share: float = 1.0) -> float:
+        """Seconds until one more request fits in ``share`` of the budget."""
         self._forget(now)
-        if len(self.times) < self.budget.count:
+        count = max(1, int(self.budget.count * share))
+        if len(self.times) < count:
             return 0.0
-        oldest = self.times[-self.budget.count]
+        oldest = self.times[-count]
         free_at = oldest + self.budget.window + self.budget.margin
         return max(0.0, (free_at - now).total_seconds())
 
@@ -120,9 +123,13 @@ class Pacer:
         window.times.extend(sorted(sent))
         self.chats[chat_id] = window
 
-    def wait(self, chat_id: int) -> float:
+    def wait(self, chat_id: int, priority: Priority = Priority.ORDINARY) -> float:
+        """Seconds until a request of ``priority`` may go to the chat. Background requests
+        (reminders, digests, card refreshes) use at most half of a chat's budget, so that
+        whatever people are waiting for finds room in the chat at once."""
         now = self.clock.now()
-        return max(self.bot.wait(now), self._chat(chat_id).wait(now))
+        share = BACKGROUND_SHARE if priority >= Priority.BACKGROUND else 1.0
+        return max(self.bot.wait(now), self._chat(chat_id).wait(now, share))
 
     def used(self, chat_id: int) -> float:
         return self._chat(chat_id).used(self.clock.now())

@@ -189,8 +189,11 @@ class Escalator(Desk):
             missed = overdue_stages(ticket)
             missed += [] if stage in missed else [stage]
             await ticket_rows.set_ticket(conn, ticket.id, overdue=json.dumps(missed))
-            purpose = "card_refresh" if catch_up is not None else "card"
-            await self.refresh_card(conn, await self.reload(conn, ticket.id), purpose=purpose)
+            if catch_up is None:
+                await self.refresh_card(conn, await self.reload(conn, ticket.id))
+            # In a catch-up the summary says which tickets missed which deadline; the mark
+            # shows on the card at its next change (thousands of edits would only spend the
+            # squad chat's budget for hours).
         elif action == "remind_on_duty":
             # Officers only: a lead is told by notify_leads, and one who clocked off is not
             # on duty. With nobody on duty, the leads are told so instead of everyone.
