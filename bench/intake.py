@@ -159,10 +159,12 @@ async def _in_process(
     body: Any,
     prepare: Any = None,
     telegram: Mapping[str, Any] | None = None,
+    start_timeout: float = TIMEOUT,
 ) -> Any:
     """Run a bot as its own process (as in production) against the world, then ``body``
     (called with the process, if it takes an argument); ``prepare(tmp)`` runs first.
-    ``telegram`` goes into the config's ``telegram`` section (see ``_config``)."""
+    ``telegram`` goes into the config's ``telegram`` section (see ``_config``); the bot
+    has ``start_timeout`` seconds to make its first long poll."""
     async with StandinServer(world, TOKEN) as server:
         with tempfile.TemporaryDirectory(prefix="griddesk-bench-") as tmp:
             if prepare is not None:
@@ -173,15 +175,17 @@ async def _in_process(
                 argv = [str(config) if a == "{config}" else a for a in argv]
             env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN}
             # A log file, not a pipe: a pipe nobody reads fills up and stalls a chatty bot.
-            with (Path(tmp) / "bot.log").open("ab") as log:
+            log = Path(tmp) / "bot.log"
+            with log.open("ab") as stderr:
                 process = await asyncio.create_subprocess_exec(
-                    *argv, env=env, stdout=asyncio.subprocess.DEVNULL, stderr=log
+                    *argv, env=env, stdout=asyncio.subprocess.DEVNULL, stderr=stderr
                 )
             try:
-                deadline = time.monotonic() + TIMEOUT
+                deadline = time.monotonic() + start_timeout
                 while world.first_poll is None:
                     if process.returncode is not None or time.monotonic() > deadline:
-                        raise RuntimeError("the bot did not start")
+                        tail = log.read_text(encoding="utf-8", errors="replace")[-2000:]
+                        raise RuntimeError(f"the bot did not start:\n{tail}")
                     await asyncio.sleep(0.05)
                 return await (body(process) if body.__code__.co_argcount else body())
             finally:

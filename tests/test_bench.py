@@ -36,5 +36,5 @@ def test_benchmark_suite_runs_at_tiny_sizes(tmp_path: Path) -> None:
     assert [2, 2, 2, 2] == [b["skip_to_card"]["count"] for b in busy["burst"]]
     assert 5 == busy["quiet"]["quiet_steps"]["count"]
     assert 0 < busy["held"]["answers_held"]
-    assert 200 == busy["catch_up"]["overdue_tickets"]
-    assert "| Restart, 200 overdue: first getUpdates -> prompt" in finished.stdout
+    assert 50 == busy["catch_up"]["overdue_tickets"]
+    assert "| Restart, 50 overdue: first getUpdates -> prompt" in finished.stdout
