@@ -62,6 +62,7 @@ TARGET_P99_MS = 1000.0
 TARGET_RATIO = 1.25
 CARD = re.compile(r"🆕 #(\d+)")
 RECEIPT = re.compile(r"已受理 #(\d+)")
+PIN = {"sendLocation": "pin"}
 
 
 @dataclass(frozen=True)
@@ -96,8 +97,9 @@ class BusyWorld(TimedWorld):
         super().__init__()
         self.limits = limits
         self.card_at: dict[int, float] = {}
-        self.sends: list[tuple[float, int]] = []
-        self.kinds: Counter[tuple[int, str]] = Counter()  # (chat, method or "card")
+        # (when, chat, kind): kind is "card", "pin" (sendLocation), "receipt" (the panel
+        # edited to 已受理) or the method
+        self.sends: list[tuple[float, int, str]] = []
 
     async def call(self, method: str, params: Mapping[str, Any] | None = None) -> ApiResponse:
         arrived = time.perf_counter()
@@ -109,8 +111,9 @@ class BusyWorld(TimedWorld):
         card = CARD.match(str(result.get("text", "")))
         is_card = method == "sendMessage" and card is not None and chat in SQUAD_CHATS
         if counts_against_limits(method):
-            self.sends.append((arrived, chat))
-            self.kinds[chat, "card" if is_card else method] += 1
+            receipt = method == "editMessageText" and RECEIPT.search(str(result.get("text", "")))
+            kind = "card" if is_card else "receipt" if receipt else PIN.get(method, method)
+            self.sends.append((arrived, chat, kind))
         if is_card and card is not None:
             self.card_at.setdefault(int(card.group(1)), arrived)
         return response
@@ -144,6 +147,7 @@ class Steps:
     receipt: float  # Skip -> the receipt (the panel edited)
     card: float  # Skip -> the card's request reaching the stand-in
     card_at: float  # perf_counter() when the card arrived
+    receipt_at: float  # perf_counter() when the receipt arrived
 
     def step_latencies(self) -> list[float]:
         return [self.prompt, self.panel, self.details, self.receipt, self.card]
@@ -167,7 +171,9 @@ async def whole_report(world: BusyWorld, owner: int, group: int) -> Steps:
         await asyncio.wait_for(world.card_waiter.wait(), STEP_TIMEOUT)
     card_at = world.card_at[int(number.group(1))]
     prompt, panel_lap, details = laps
-    return Steps(prompt, panel_lap, details, received - skipped, card_at - skipped, card_at)
+    return Steps(
+        prompt, panel_lap, details, received - skipped, card_at - skipped, card_at, received
+    )
 
 
 def percentiles(seconds: list[float]) -> dict[str, float]:
@@ -186,7 +192,9 @@ def percentiles(seconds: list[float]) -> dict[str, float]:
     }
 
 
-def floor_seconds(sends: list[tuple[float, int]], limits: FloodLimits) -> dict[str, Any]:
+def floor_seconds(
+    sends: list[tuple[float, int, str]], limits: FloodLimits, skip: frozenset[str]
+) -> dict[str, Any]:
     """The least time the limits allow for the chats' messages, and the chat that sets it.
 
     A chat needing n messages: under the strict reading (at most 20 in any 60 s) the k-th
@@ -194,8 +202,9 @@ def floor_seconds(sends: list[tuple[float, int]], limits: FloodLimits) -> dict[s
     before (ceil(n / 20) - 1) * 60 s; under the lenient one (20 at once, then one every 3 s)
     not before max(0, n - 20) * 3 s. Private chats and the bot's 30 a second never bind here.
     The floor is the largest over the chats: even a perfect scheduler needs that long.
+    Messages of a kind in ``skip`` are not needed (the map pin never is: it is optional).
     """
-    per_chat = Counter(chat for _, chat in sends if chat < 0)
+    per_chat = Counter(chat for _, chat, kind in sends if chat < 0 and kind not in skip)
     if limits.group_refills:
         interval = limits.per_group_period / limits.per_group
 
@@ -231,8 +240,13 @@ async def burst(owners: int, pacing: str, lenient: bool) -> dict[str, Any]:
             )
         )
         last_card = max(s.card_at for s in steps)
+        last_receipt = max(s.receipt_at for s in steps)
         elapsed = last_card - started
-        floor = floor_seconds([s for s in world.sends if s[0] <= last_card], limits)
+        # The last card needs every prompt, panel and details prompt before it (receipts
+        # are not: they follow the Skip, as the card does); everything else was sent.
+        before = [s for s in world.sends if s[0] <= last_card]
+        floor = floor_seconds(before, limits, frozenset({"pin", "receipt"}))
+        everything = floor_seconds(world.sends, limits, frozenset({"pin"}))
         return {
             "pacing": pacing,
             "limits": "lenient" if lenient else "strict",
@@ -242,12 +256,16 @@ async def burst(owners: int, pacing: str, lenient: bool) -> dict[str, Any]:
             "ratio_to_floor": round(elapsed / floor["floor_seconds"], 2)
             if floor["floor_seconds"]
             else None,
+            "last_receipt_seconds": round(last_receipt - started, 1),
+            "floor_with_receipts_seconds": everything["floor_seconds"],
             "report_to_prompt": percentiles([s.prompt for s in steps]),
             "location_to_panel": percentiles([s.panel for s in steps]),
             "skip_to_card": percentiles([s.card for s in steps]),
             "whole_run_messages": {
-                str(chat): {kind: n for (to, kind), n in sorted(world.kinds.items()) if to == chat}
-                for chat in sorted({to for to, _ in world.kinds})
+                str(chat): dict(
+                    sorted(Counter(k for _, to, k in world.sends if to == chat).items())
+                )
+                for chat in sorted({to for _, to, _ in world.sends})
             },
             **limits.stats(),
         }
@@ -359,7 +377,7 @@ async def catch_up(sizes: Sizes) -> dict[str, Any]:
         await asyncio.sleep(max(0.0, first_poll + sizes.catch_up_window - time.perf_counter()))
         squads = Counter(
             chat
-            for at, chat in world.sends
+            for at, chat, _ in world.sends
             if chat in SQUAD_CHATS and at <= first_poll + sizes.catch_up_window
         )
         return {
@@ -395,7 +413,7 @@ _DEPLOYED = {"rate_limiter": True, "pacing": "outbox"}
 
 
 def _sent_to(world: BusyWorld, chat: int) -> int:
-    return sum(1 for _, to in world.sends if to == chat)
+    return sum(1 for _, to, _ in world.sends if to == chat)
 
 
 async def _until(condition: Any, timeout: float = 60.0) -> None:
@@ -448,6 +466,12 @@ def rows(results: Mapping[str, Any]) -> list[tuple[str, str, str, str]]:
                 f"{b['last_card_seconds']} s (floor {b['floor_seconds']} s, x{ratio})",
                 f"<= {TARGET_RATIO}x floor",
                 _met(ratio <= TARGET_RATIO) if ratio is not None else "n/a (no floor)",
+            ),
+            (
+                f"{name}: last receipt (floor with receipts)",
+                f"{b['last_receipt_seconds']} s (floor {b['floor_with_receipts_seconds']} s)",
+                "",
+                "",
             ),
             (f"{name}: 429 answers", str(b["rejected_total"]), "0", _met(b["rejected_total"] == 0)),
         ]
