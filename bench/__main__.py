@@ -1,6 +1,6 @@
 """Run every benchmark, print a table, and write the results as JSON.
 
-    python -m bench                 # the sizes the targets name (about 10 minutes on 2 cores)
+    python -m bench                 # the sizes the targets name (about 13 minutes on 2 cores)
     python -m bench --full          # also the digest over 10,000,000 tickets (much longer)
     python -m bench --smoke         # tiny sizes: checks the suite runs (used by the tests)
 
