@@ -27,42 +27,26 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import math
-import re
 import sqlite3
-import statistics
 import sys
 import time
 from collections import Counter
-from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from bench import restart
-from bench.intake import (
-    FIRST_OWNER,
-    GRIDDESK,
-    GROUP,
-    POINT,
-    SQUAD_CHATS,
-    TimedWorld,
-    _in_process,
-    district_world,
-    report_up_to_details,
+from bench.busy_figures import floor_seconds, percentiles, table
+from bench.busy_world import (
+    GROUP_B,
+    STEP_TIMEOUT,
+    BusyWorld,
+    busy_world,
+    owners_of,
+    whole_report,
 )
-from bot.standin import ApiResponse, FloodLimits
-from bot.standin.limits import counts_against_limits
-
-GROUP_B = -1001000000202  # 新浦北商户群, serving the grid xinpu-north
-POINT_B = (34.6020, 119.1800)
-POINTS = {GROUP: POINT, GROUP_B: POINT_B}
-STEP_TIMEOUT = 900.0  # under a burst a step may wait out several minutes of a group's budget
-TARGET_P99_MS = 1000.0
-TARGET_RATIO = 1.25
-CARD = re.compile(r"🆕 #(\d+)")
-RECEIPT = re.compile(r"已受理 #(\d+)")
-PIN = {"sendLocation": "pin"}
+from bench.intake import FIRST_OWNER, GRIDDESK, GROUP, SQUAD_CHATS, _in_process
+from bot.standin import FloodLimits
 
 
 @dataclass(frozen=True)
@@ -87,141 +71,6 @@ SMOKE = Sizes(
     overdue=50,
     catch_up_window=1.0,
 )
-
-
-class BusyWorld(TimedWorld):
-    """A timed world with flood limits that also notes each card and each accepted message
-    (when, to which chat)."""
-
-    def __init__(self, limits: FloodLimits) -> None:
-        super().__init__()
-        self.limits = limits
-        self.card_at: dict[int, float] = {}
-        # (when, chat, kind): kind is "card", "pin" (sendLocation), "receipt" (the panel
-        # edited to 已受理) or the method
-        self.sends: list[tuple[float, int, str]] = []
-
-    async def call(self, method: str, params: Mapping[str, Any] | None = None) -> ApiResponse:
-        arrived = time.perf_counter()
-        response = await super().call(method, params)
-        result = response.payload.get("result")
-        if response.status != 200 or not isinstance(result, dict) or "chat" not in result:
-            return response
-        chat = result["chat"]["id"]
-        card = CARD.match(str(result.get("text", "")))
-        is_card = method == "sendMessage" and card is not None and chat in SQUAD_CHATS
-        if counts_against_limits(method):
-            receipt = method == "editMessageText" and RECEIPT.search(str(result.get("text", "")))
-            kind = "card" if is_card else "receipt" if receipt else PIN.get(method, method)
-            self.sends.append((arrived, chat, kind))
-        if is_card and card is not None:
-            self.card_at.setdefault(int(card.group(1)), arrived)
-        return response
-
-
-def busy_world(per_group: Mapping[int, int], limits: FloodLimits) -> BusyWorld:
-    """The benchmark district with ``per_group[group]`` shop owners in each grid group."""
-    world = BusyWorld(limits)
-    district_world(per_group.get(GROUP, 0), world)
-    first_b = FIRST_OWNER + per_group.get(GROUP, 0)
-    owners_b = list(range(first_b, first_b + per_group.get(GROUP_B, 0)))
-    for user_id in owners_b:
-        world.add_user(user_id, f"商户{user_id}")
-    world.add_chat(GROUP_B, title="新浦北商户群", members=[710001, *owners_b])
-    return world
-
-
-def owners_of(per_group: Mapping[int, int], group: int) -> list[int]:
-    """The user ids ``busy_world`` gave the shop owners of ``group``."""
-    first = FIRST_OWNER + (per_group.get(GROUP, 0) if group == GROUP_B else 0)
-    return list(range(first, first + per_group.get(group, 0)))
-
-
-@dataclass(frozen=True)
-class Steps:
-    """Seconds one report's steps waited, and its card (Skip pressed -> card in the squad)."""
-
-    prompt: float  # /report -> the location prompt
-    panel: float  # the location -> the category panel
-    details: float  # a category -> the details prompt (the panel edited)
-    receipt: float  # Skip -> the receipt (the panel edited)
-    card: float  # Skip -> the card's request reaching the stand-in
-    card_at: float  # perf_counter() when the card arrived
-    receipt_at: float  # perf_counter() when the receipt arrived
-
-    def step_latencies(self) -> list[float]:
-        return [self.prompt, self.panel, self.details, self.receipt, self.card]
-
-
-async def whole_report(world: BusyWorld, owner: int, group: int) -> Steps:
-    """Play one whole report in ``group``, up to its card in a squad chat."""
-    laps: list[float] = []
-    panel = await report_up_to_details(
-        world, owner, group=group, point=POINTS[group], timeout=STEP_TIMEOUT, laps=laps
-    )
-    receipt = world.expect("edit", group, panel)
-    skipped = time.perf_counter()
-    world.press_button(group, panel, owner, world.message(group, panel).callback_data[0])
-    await asyncio.wait_for(receipt, STEP_TIMEOUT)
-    received = time.perf_counter()
-    number = RECEIPT.search(world.message(group, panel).content or "")
-    assert number is not None, world.message(group, panel).content
-    while int(number.group(1)) not in world.card_at:
-        world.card_waiter.clear()
-        await asyncio.wait_for(world.card_waiter.wait(), STEP_TIMEOUT)
-    card_at = world.card_at[int(number.group(1))]
-    prompt, panel_lap, details = laps
-    return Steps(
-        prompt, panel_lap, details, received - skipped, card_at - skipped, card_at, received
-    )
-
-
-def percentiles(seconds: list[float]) -> dict[str, float]:
-    """p50, p90, p99 and max in milliseconds (nearest rank), and the count."""
-    ordered = sorted(seconds)
-
-    def rank(p: float) -> float:
-        return round(ordered[max(0, math.ceil(len(ordered) * p) - 1)] * 1000, 1)
-
-    return {
-        "p50_ms": round(statistics.median(ordered) * 1000, 1),
-        "p90_ms": rank(0.90),
-        "p99_ms": rank(0.99),
-        "max_ms": rank(1.0),
-        "count": len(ordered),
-    }
-
-
-def floor_seconds(
-    sends: list[tuple[float, int, str]], limits: FloodLimits, skip: frozenset[str]
-) -> dict[str, Any]:
-    """The least time the limits allow for the chats' messages, and the chat that sets it.
-
-    A chat needing n messages: under the strict reading (at most 20 in any 60 s) the k-th
-    (from 0) cannot go before floor(k / 20) minutes after the first, so the last one not
-    before (ceil(n / 20) - 1) * 60 s; under the lenient one (20 at once, then one every 3 s)
-    not before max(0, n - 20) * 3 s. Private chats and the bot's 30 a second never bind here.
-    The floor is the largest over the chats: even a perfect scheduler needs that long.
-    Messages of a kind in ``skip`` are not needed (the map pin never is: it is optional).
-    """
-    per_chat = Counter(chat for _, chat, kind in sends if chat < 0 and kind not in skip)
-    if limits.group_refills:
-        interval = limits.per_group_period / limits.per_group
-
-        def least(n: int) -> float:
-            return max(0, n - limits.per_group) * interval
-    else:
-
-        def least(n: int) -> float:
-            return (math.ceil(n / limits.per_group) - 1) * limits.per_group_period
-
-    floors = {chat: least(n) for chat, n in per_chat.items()}
-    binding = max(floors, key=lambda chat: floors[chat])
-    return {
-        "floor_seconds": round(floors[binding], 1),
-        "binding_chat": binding,
-        "messages_per_chat": {str(chat): n for chat, n in sorted(per_chat.items())},
-    }
 
 
 async def burst(owners: int, pacing: str, lenient: bool) -> dict[str, Any]:
@@ -448,91 +297,6 @@ async def run(sizes: Sizes, all_at_once: bool = False) -> dict[str, Any]:
         "held": held_done,
         "catch_up": catch_up_done,
     }
-
-
-def _met(ok: bool) -> str:
-    return "yes" if ok else "no"
-
-
-def rows(results: Mapping[str, Any]) -> list[tuple[str, str, str, str]]:
-    """(what, measured, target, met) for each figure."""
-    out = []
-    for b in results["burst"]:
-        name = f"Burst, {b['owners']} owners, pacing {b['pacing']}, {b['limits']} limits"
-        ratio = b["ratio_to_floor"]
-        out += [
-            (
-                f"{name}: last card (floor)",
-                f"{b['last_card_seconds']} s (floor {b['floor_seconds']} s, x{ratio})",
-                f"<= {TARGET_RATIO}x floor",
-                _met(ratio <= TARGET_RATIO) if ratio is not None else "n/a (no floor)",
-            ),
-            (
-                f"{name}: last receipt (floor with receipts)",
-                f"{b['last_receipt_seconds']} s (floor {b['floor_with_receipts_seconds']} s)",
-                "",
-                "",
-            ),
-            (f"{name}: 429 answers", str(b["rejected_total"]), "0", _met(b["rejected_total"] == 0)),
-        ]
-        if (b["pacing"], b["limits"]) == ("outbox", "strict"):
-            for key, label in (
-                ("report_to_prompt", "/report -> prompt"),
-                ("location_to_panel", "location -> panel"),
-            ):
-                p = b[key]
-                out.append(
-                    (f"{name}: {label} p50 / p90", f"{p['p50_ms']} / {p['p90_ms']} ms", "", "")
-                )
-    q, h, c = results["quiet"], results["held"], results["catch_up"]
-    for label, p in (
-        ("Quiet group's steps, other group saturated", q["quiet_steps"]),
-        ("Quiet group's cards, other group saturated", q["quiet_cards"]),
-        (f"Other chats' steps, one chat held {h['hold_seconds']:g} s", h["other_chat_steps"]),
-    ):
-        out.append(
-            (
-                f"{label}: p50 / p99 (n)",
-                f"{p['p50_ms']} / {p['p99_ms']} ms ({p['count']})",
-                "p99 <= 1 s",
-                _met(p["p99_ms"] <= TARGET_P99_MS),
-            )
-        )
-    restarted = f"Restart, {c['overdue_tickets']:,} overdue"
-    out += [
-        (
-            f"{restarted}: bot started -> its first getUpdates",
-            f"{c['start_to_first_poll_seconds']} s",
-            "",
-            "",
-        ),
-        (
-            f"{restarted}: first getUpdates -> prompt",
-            f"{c['first_poll_to_prompt_seconds']} s",
-            "<= 2 s",
-            _met(c["first_poll_to_prompt_seconds"] <= 2.0),
-        ),
-        (
-            f"{restarted}: /report written as the bot starts -> prompt",
-            f"{c['report_to_prompt_seconds']} s",
-            "",
-            "",
-        ),
-        (
-            f"{restarted}: most messages to one squad chat, up to "
-            f"{c['window_seconds']:g} s after the first getUpdates",
-            str(c["max_squad_messages_in_window"]),
-            "<= 3",
-            _met(c["max_squad_messages_in_window"] <= 3),
-        ),
-    ]
-    return out
-
-
-def table(results: Mapping[str, Any]) -> str:
-    lines = ["| what | measured | target | met |", "|---|---|---|---|"]
-    lines += [f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows(results)]
-    return "\n".join(lines)
 
 
 def main() -> None:
