@@ -43,9 +43,14 @@ class TimedWorld(World):
         self.waiting: dict[tuple[Any, ...], asyncio.Future[float]] = {}
         self.cards: list[float] = []
         self.card_waiter: asyncio.Event = asyncio.Event()
+        # When the bot's first long poll arrived (it is recorded in ``calls`` only once it
+        # returns, up to its timeout later): the bot is then ready for updates.
+        self.first_poll: float | None = None
 
     async def call(self, method: str, params: Mapping[str, Any] | None = None) -> ApiResponse:
         arrived = time.perf_counter()
+        if method == "getUpdates" and self.first_poll is None:
+            self.first_poll = arrived
         response = await super().call(method, params)
         result = response.payload.get("result")
         if not isinstance(result, dict) or "chat" not in result:
@@ -96,31 +101,49 @@ async def one_report(world: TimedWorld, owner: int) -> float:
     return last
 
 
-async def report_up_to_details(world: TimedWorld, owner: int) -> int:
-    """/report, the location, a category; return the panel that now offers "skip"."""
-    command = world.user_sends(GROUP, owner, text="/report")
+async def report_up_to_details(
+    world: TimedWorld,
+    owner: int,
+    *,
+    group: int = GROUP,
+    point: tuple[float, float] = POINT,
+    timeout: float = TIMEOUT,
+    laps: list[float] | None = None,
+) -> int:
+    """/report, the location, a category; return the panel that now offers "skip".
+
+    ``laps`` (if given) receives the seconds each of the three steps waited for its answer.
+    """
+    started = time.perf_counter()
+    command = world.user_sends(group, owner, text="/report")
     assert command is not None
     prompt = await asyncio.wait_for(
-        world.expect("reply", GROUP, command["message"]["message_id"]), TIMEOUT
+        world.expect("reply", group, command["message"]["message_id"]), timeout
     )
-    location = world.user_sends(GROUP, owner, location=POINT, reply_to=int(prompt))
+    lap = time.perf_counter()
+    location = world.user_sends(group, owner, location=point, reply_to=int(prompt))
     assert location is not None
     panel = int(
         await asyncio.wait_for(
-            world.expect("reply", GROUP, location["message"]["message_id"]), TIMEOUT
+            world.expect("reply", group, location["message"]["message_id"]), timeout
         )
     )
-    edited = world.expect("edit", GROUP, panel)
-    world.press_button(GROUP, panel, owner, world.message(GROUP, panel).callback_data[0])
-    await asyncio.wait_for(edited, TIMEOUT)
+    laps_taken = [lap - started, time.perf_counter() - lap]
+    lap = time.perf_counter()
+    edited = world.expect("edit", group, panel)
+    world.press_button(group, panel, owner, world.message(group, panel).callback_data[0])
+    await asyncio.wait_for(edited, timeout)
+    if laps is not None:
+        laps.extend([*laps_taken, time.perf_counter() - lap])
     return panel
 
 
-def _config(tmp: str, base_url: str) -> Path:
-    """The example config, pointed at the stand-in, its own database, no rate limits."""
+def _config(tmp: str, base_url: str, telegram: Mapping[str, Any] | None = None) -> Path:
+    """The example config, pointed at the stand-in, its own database, no rate limits
+    (unless ``telegram`` says otherwise: it is merged into the ``telegram`` section)."""
     raw = yaml.safe_load(CONFIG.read_text(encoding="utf-8"))
     raw["database"]["path"] = str(Path(tmp) / "bench.db")
-    raw["telegram"] = {"base_url": base_url, "rate_limiter": False}
+    raw["telegram"] = {"base_url": base_url, "rate_limiter": False, **(telegram or {})}
     raw["intake"]["max_reports_per_hour"] = 1000  # one benchmark owner reports hundreds
     for grid in raw["grids"]:
         if "geojson_file" in grid:
@@ -130,26 +153,39 @@ def _config(tmp: str, base_url: str) -> Path:
     return path
 
 
-async def _in_process(world: TimedWorld, command: list[str], body: Any, prepare: Any = None) -> Any:
+async def _in_process(
+    world: TimedWorld,
+    command: list[str],
+    body: Any,
+    prepare: Any = None,
+    telegram: Mapping[str, Any] | None = None,
+    start_timeout: float = TIMEOUT,
+) -> Any:
     """Run a bot as its own process (as in production) against the world, then ``body``
-    (called with the process, if it takes an argument); ``prepare(tmp)`` runs first."""
+    (called with the process, if it takes an argument); ``prepare(tmp)`` runs first.
+    ``telegram`` goes into the config's ``telegram`` section (see ``_config``); the bot
+    has ``start_timeout`` seconds to make its first long poll."""
     async with StandinServer(world, TOKEN) as server:
         with tempfile.TemporaryDirectory(prefix="griddesk-bench-") as tmp:
             if prepare is not None:
                 prepare(tmp)
             argv = [a.replace("{base}", server.base_url).replace("{tmp}", tmp) for a in command]
             if "{config}" in command:
-                config = _config(tmp, server.base_url)
+                config = _config(tmp, server.base_url, telegram)
                 argv = [str(config) if a == "{config}" else a for a in argv]
             env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN}
-            process = await asyncio.create_subprocess_exec(
-                *argv, env=env, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE
-            )
+            # A log file, not a pipe: a pipe nobody reads fills up and stalls a chatty bot.
+            log = Path(tmp) / "bot.log"
+            with log.open("ab") as stderr:
+                process = await asyncio.create_subprocess_exec(
+                    *argv, env=env, stdout=asyncio.subprocess.DEVNULL, stderr=stderr
+                )
             try:
-                deadline = time.monotonic() + TIMEOUT
-                while not world.calls_to("getUpdates"):
+                deadline = time.monotonic() + start_timeout
+                while world.first_poll is None:
                     if process.returncode is not None or time.monotonic() > deadline:
-                        raise RuntimeError("the bot did not start")
+                        tail = log.read_text(encoding="utf-8", errors="replace")[-2000:]
+                        raise RuntimeError(f"the bot did not start:\n{tail}")
                     await asyncio.sleep(0.05)
                 return await (body(process) if body.__code__.co_argcount else body())
             finally:

@@ -14,7 +14,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 @pytest.mark.slow
 def test_benchmark_suite_runs_at_tiny_sizes(tmp_path: Path) -> None:
-    """`python -m bench --smoke` completes and reports every figure next to its target."""
+    """`python -m bench --smoke` completes and reports every figure next to its target, the
+    busy day's four bursts, quiet group, held chat and catch-up included."""
     out = tmp_path / "smoke.json"
     finished = subprocess.run(
         [sys.executable, "-m", "bench", "--smoke", "--out", str(out)],
@@ -26,6 +27,17 @@ def test_benchmark_suite_runs_at_tiny_sizes(tmp_path: Path) -> None:
     )
     assert 0 == finished.returncode, finished.stderr[-2000:]
     results = json.loads(out.read_text(encoding="utf-8"))
-    assert {"intake", "messages_per_ticket", "digest", "grid", "restart", "memory"} <= set(results)
+    assert {"intake", "messages_per_ticket", "digest", "grid", "restart", "memory", "busy"} <= set(
+        results
+    )
     assert 4 >= results["messages_per_ticket"]["grid_group_new_messages"]
     assert "| Ratio GridDesk / echo" in finished.stdout
+    busy = results["busy"]
+    assert {("outbox", "strict"), ("ptb", "strict"), ("outbox", "lenient"), ("ptb", "lenient")} == {
+        (b["pacing"], b["limits"]) for b in busy["burst"]
+    }
+    assert [2, 2, 2, 2] == [b["skip_to_card"]["count"] for b in busy["burst"]]
+    assert 5 == busy["quiet"]["quiet_steps"]["count"]
+    assert 0 < busy["held"]["answers_held"]
+    assert 50 == busy["catch_up"]["overdue_tickets"]
+    assert "| Restart, 50 overdue: first getUpdates -> prompt" in finished.stdout
