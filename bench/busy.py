@@ -46,7 +46,7 @@ from bench.busy_world import (
     whole_report,
 )
 from bench.intake import FIRST_OWNER, GRIDDESK, GROUP, SQUAD_CHATS, _in_process
-from bot.standin import FloodLimits
+from standin import FloodLimits
 
 
 @dataclass(frozen=True)

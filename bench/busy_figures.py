@@ -9,7 +9,7 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
-from bot.standin import FloodLimits
+from standin import FloodLimits
 
 TARGET_P99_MS = 1000.0
 TARGET_RATIO = 1.25

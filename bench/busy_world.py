@@ -19,8 +19,8 @@ from bench.intake import (
     district_world,
     report_up_to_details,
 )
-from bot.standin import ApiResponse, FloodLimits
-from bot.standin.limits import counts_against_limits
+from standin import ApiResponse, FloodLimits
+from standin.limits import counts_against_limits
 
 GROUP_B = -1001000000202  # 新浦北商户群, serving the grid xinpu-north
 POINT_B = (34.6020, 119.1800)
