@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 
 from storage.database import Connection
 from storage.schema import ticket_photos
@@ -38,3 +38,16 @@ async def photos_of(conn: Connection, ticket_id: int) -> list[Photo]:
         .order_by(ticket_photos.c.id)
     )
     return [Photo(row.ticket_id, row.round, row.file_id, row.officer_id, row.at) for row in rows]
+
+
+async def photo_counts(conn: Connection, ticket_ids: list[int]) -> dict[int, int]:
+    """How many resolution photos each of the tickets has, over all its rounds."""
+    counts: dict[int, int] = {}
+    for start in range(0, len(ticket_ids), 500):  # SQLite's bound-parameter limit
+        rows = await conn.execute(
+            select(ticket_photos.c.ticket_id, func.count())
+            .where(ticket_photos.c.ticket_id.in_(ticket_ids[start : start + 500]))
+            .group_by(ticket_photos.c.ticket_id)
+        )
+        counts.update({row[0]: row[1] for row in rows})
+    return counts

@@ -141,3 +141,17 @@ def test_no_data_chart_renders() -> None:
     """A chart with a squad without data renders as a PNG."""
     png = charts.arrival_chart("t", ["a", "b"], [3.0, None], [5.0, None], "m", "p", "min", "无数据")
     assert png.startswith(b"\x89PNG")
+
+
+async def test_the_export_counts_every_rounds_resolution_photos(day: Services) -> None:
+    """A ticket with a photo in its first round and two after a rework shows 3 photos; the
+    others 0."""
+    from storage import photos as photo_rows
+
+    async with day.db.transaction() as conn:
+        at = day.clock.now()
+        await photo_rows.add_photo(conn, 1002, 0, "before", 710002, at)
+        await photo_rows.add_photo(conn, 1002, 1, "after-1", 710001, at)
+        await photo_rows.add_photo(conn, 1002, 1, "after-2", 710001, at)
+    tickets, _, _ = _sheets(exports.xlsx(await day.reports.export_table(DAY, DAY, "zh")))
+    assert [0, 3, 0, 0, 0] == [row["照片"] for row in tickets]

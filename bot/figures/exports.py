@@ -26,7 +26,7 @@ TICKET_COLUMNS = (
     "longitude", "description", "reporter_name", "reported_at", "dispatched_at",
     "claimed_by_name", "claimed_at", "on_site_at", "on_site_distance_m", "resolved_by",
     "resolved_at", "outcome_class", "outcome_action", "outcome_note", "closed_at",
-    "close_reason", "rework_count", "rating",
+    "close_reason", "rework_count", "rating", "photos",
 )  # fmt: skip
 EVENT_COLUMNS = ("ticket", "at", "kind", "actor", "detail")
 # A cell starting with one of these is a formula (or becomes one) in Excel and LibreOffice.
@@ -64,9 +64,15 @@ def squads_of(row: Any, events: Iterable[EventRow]) -> set[str]:
 
 
 def build(
-    rows: list[Any], events: list[EventRow], scope: Scope, locale: str, directory: Directory
+    rows: list[Any],
+    events: list[EventRow],
+    scope: Scope,
+    locale: str,
+    directory: Directory,
+    photos: dict[int, int] | None = None,
 ) -> Table:
-    """The scope's tickets among ``rows`` (tickets with every column) and their events."""
+    """The scope's tickets among ``rows`` (tickets with every column) and their events;
+    ``photos`` counts each ticket's resolution photos over all its rounds."""
     by_ticket: dict[int, list[EventRow]] = {}
     for event in events:
         by_ticket.setdefault(event.ticket_id, []).append(event)
@@ -80,7 +86,14 @@ def build(
         history = by_ticket.get(row.id, [])
         if not scope.covers_any(squads_of(row, history)):
             continue
-        table.tickets.append([_ticket_cell(row, c, locale, directory) for c in TICKET_COLUMNS])
+        table.tickets.append(
+            [
+                (photos or {}).get(row.id, 0)
+                if c == "photos"
+                else _ticket_cell(row, c, locale, directory)
+                for c in TICKET_COLUMNS
+            ]
+        )
         for event in history:
             table.events.append(
                 [

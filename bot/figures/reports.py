@@ -16,6 +16,7 @@ from bot.figures.digest import Digest, Inputs, compute, day_bounds
 from bot.figures.digest_text import DigestText
 from bot.figures.leads import EVERY_SQUAD, Audience, Days, Scope
 from bot.tickets.ticket_ops import Desk
+from storage import photos as photo_rows
 from storage import reports as report_rows
 from storage import tickets as ticket_rows
 
@@ -155,7 +156,8 @@ class Reports(Desk):
         async with self.db.snapshot() as conn:
             rows = await report_rows.export_between(conn, start, end)
             events = await report_rows.events_before(conn, [r.id for r in rows])
-        return exports.build(rows, events, scope, locale, self.directory)
+            photos = await photo_rows.photo_counts(conn, [r.id for r in rows])
+        return exports.build(rows, events, scope, locale, self.directory, photos)
 
     async def sweep(self) -> int:
         """Remove the chart and export files the outbox no longer needs (sent or given up)."""
