@@ -6,7 +6,7 @@ import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from sqlalchemy import Float, bindparam, func, insert, literal, select, type_coerce, update
 
@@ -77,6 +77,69 @@ class Ticket:
     handed_stage: str | None = None
 
 
+class TicketChange(TypedDict, total=False):
+    """The columns a change of a ticket may set, each with its type: a misspelt column or a
+    wrong type is a type error, not a surprise in the SQL."""
+
+    draft_id: int
+    status: str
+    category: str
+    grid_id: str
+    squad_id: str
+    latitude: float
+    longitude: float
+    venue_title: str | None
+    venue_address: str | None
+    description: str | None
+    photo_file_id: str | None
+    reporter_id: int
+    reporter_name: str
+    reporter_username: str | None
+    anonymous: bool
+    group_chat_id: int
+    report_message_id: int | None
+    locale: str
+    card_outbox_id: int | None
+    group_notice_outbox_id: int | None
+    reported_at: datetime
+    dispatched_at: datetime | None
+    claimed_at: datetime | None
+    claimed_by: int | None
+    claimed_by_name: str | None
+    on_site_at: datetime | None
+    on_site_distance_m: float | None
+    on_site_far: bool | None
+    resolved_at: datetime | None
+    resolved_by: int | None
+    outcome_class: str | None
+    outcome_action: str | None
+    outcome_note: str | None
+    outcome_photo: str | None
+    closed_at: datetime | None
+    close_reason: str | None
+    rework_count: int
+    rating: int | None
+    confirm_deadline: datetime | None
+    progress_outbox_id: int | None
+    resolution_outbox_id: int | None
+    confirm_outbox_id: int | None
+    resolve_stage: str | None
+    resolve_class: str | None
+    resolve_action: str | None
+    resolve_prompt_outbox_id: int | None
+    home_squad_id: str | None
+    duty_mentions: str | None
+    overdue: str | None
+    esc_stage: str | None
+    esc_step: int
+    esc_due_at: datetime | None
+    first_claimed_at: datetime | None
+    first_on_site_at: datetime | None
+    first_resolved_at: datetime | None
+    handed_from: str | None
+    handed_stage: str | None
+
+
 @dataclass(frozen=True)
 class Event:
     id: int
@@ -109,7 +172,7 @@ _UPDATE_TICKET_IF = update(tickets).where(
 )
 
 
-async def insert_ticket(conn: Connection, **values: Any) -> int:
+async def insert_ticket(conn: Connection, **values: Unpack[TicketChange]) -> int:
     result = await conn.execute(_INSERT_TICKET, values)
     return inserted_id(result)
 
@@ -124,7 +187,7 @@ async def ticket_for_draft(conn: Connection, draft_id: int) -> Ticket | None:
     return Ticket(**row._mapping) if row else None
 
 
-async def set_ticket(conn: Connection, ticket_id: int, **values: Any) -> None:
+async def set_ticket(conn: Connection, ticket_id: int, **values: Unpack[TicketChange]) -> None:
     await conn.execute(_UPDATE_TICKET, {**values, "ticket_id": ticket_id})
 
 
@@ -169,7 +232,7 @@ async def events_of(conn: Connection, ticket_id: int) -> list[Event]:
 
 
 async def update_ticket_if(
-    conn: Connection, ticket_id: int, statuses: tuple[str, ...], **values: Any
+    conn: Connection, ticket_id: int, statuses: tuple[str, ...], **values: Unpack[TicketChange]
 ) -> bool:
     """Change a ticket only while its status is one of ``statuses``; False if it moved on.
 
@@ -182,12 +245,15 @@ async def update_ticket_if(
     return result.rowcount == 1
 
 
-async def move_ticket(conn: Connection, ticket_id: int, action: Action, **values: Any) -> bool:
+async def move_ticket(
+    conn: Connection, ticket_id: int, action: Action, **values: Unpack[TicketChange]
+) -> bool:
     """Take ``action`` on a ticket if its status allows it (the lifecycle table says from
     which states, and to which); False if it has moved on meanwhile."""
     move = transition(action)
     sources = tuple(state.value for state in move.sources)
-    return await update_ticket_if(conn, ticket_id, sources, **values, status=move.target.value)
+    change: TicketChange = {**values, "status": move.target.value}
+    return await update_ticket_if(conn, ticket_id, sources, **change)
 
 
 async def stamp_first(conn: Connection, ticket_id: int, column: str, at: datetime) -> None:

@@ -15,7 +15,7 @@ from bot.core.config import Deadlines, Settings
 from storage import tickets as ticket_rows
 from storage.database import Connection
 from storage.lifecycle import Status
-from storage.tickets import Event, Ticket
+from storage.tickets import Event, Ticket, TicketChange
 
 # The deadline each open state waits on (the lifecycle's open states, in order).
 STAGE_OF_STATUS: dict[str, str] = {
@@ -94,7 +94,7 @@ def plan_of(
 async def rearm(conn: Connection, ticket: Ticket, settings: Settings) -> Ticket:
     """Store the ticket's next escalation time after any change; return the fresh row."""
     next_step = plan(ticket, settings)
-    values = {
+    values: TicketChange = {
         "esc_stage": next_step.stage if next_step else None,
         "esc_step": next_step.step if next_step else 0,
         "esc_due_at": next_step.due if next_step else None,

@@ -16,7 +16,7 @@ from storage import tickets as ticket_rows
 from storage.database import Connection
 from storage.drafts import Draft
 from storage.lifecycle import Status
-from storage.tickets import Ticket
+from storage.tickets import Ticket, TicketChange
 
 
 async def create_ticket(
@@ -83,7 +83,7 @@ async def create_ticket(
     locale = directory.squad_locale(squad)
     card_id = await outbox.put(conn, card_notice(ticket, directory, locale, squad.dispatch_chat_id))
     await outbox.put(conn, pin_notice(ticket, squad.dispatch_chat_id, card_id))
-    updates: dict[str, int] = {"card_outbox_id": card_id}
+    updates: TicketChange = {"card_outbox_id": card_id}
     if draft.private:
         notice = notices.text(
             draft.group_chat_id,

@@ -23,7 +23,7 @@ from storage import photos as photo_rows
 from storage import tickets as ticket_rows
 from storage.database import Connection
 from storage.lifecycle import HELD, Action, Status
-from storage.tickets import Ticket
+from storage.tickets import Ticket, TicketChange
 
 RATINGS = range(1, 6)
 CAPTION_LIMIT = 1024  # Telegram's limit on a photo's caption
@@ -138,7 +138,7 @@ class Resolution(Desk):
         person: Person,
         expect: str | None,
         stage: str,
-        values: dict[str, object],
+        values: TicketChange,
     ) -> Answer:
         async with self.db.transaction() as conn:
             ticket = await self._load_held(conn, ticket_id, person)
@@ -152,7 +152,7 @@ class Resolution(Desk):
                 codes = {a.code for a in actions}
                 if values["resolve_action"] not in codes:
                     return Answer(t(locale, "button.unknown"), True)
-            await ticket_rows.set_ticket(conn, ticket_id, resolve_stage=stage, **values)
+            await ticket_rows.set_ticket(conn, ticket_id, **(values | {"resolve_stage": stage}))
             ticket = await self.reload(conn, ticket_id)
             await self._show_prompt(conn, ticket, stage)
         return Answer("")

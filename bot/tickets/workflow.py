@@ -16,9 +16,9 @@ from bot.tickets.ticket_ops import Desk
 from storage import tickets as ticket_rows
 from storage.database import Connection
 from storage.lifecycle import HELD, Action, open_states
-from storage.tickets import Ticket
+from storage.tickets import Ticket, TicketChange
 
-CLEARED_CLAIM = {
+CLEARED_CLAIM: TicketChange = {
     "claimed_at": None,
     "claimed_by": None,
     "claimed_by_name": None,
@@ -118,9 +118,7 @@ class Workflow(Desk):
                 conn,
                 ticket_id,
                 Action.RELEASE,
-                dispatched_at=now,
-                overdue=None,
-                **CLEARED_CLAIM,
+                **(CLEARED_CLAIM | {"dispatched_at": now, "overdue": None}),
             ):
                 return self.stale(locale)
             await ticket_rows.add_event(conn, ticket_id, "released", now, person.id, reason=reason)
