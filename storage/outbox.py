@@ -67,6 +67,7 @@ _CHAT_WAITS_UNTIL = select(func.min(outbox.c.next_attempt_at)).where(
     outbox.c.chat_id == bindparam("chat"),
     _PENDING_INLINE,
     outbox.c.next_attempt_at > bindparam("now"),
+    outbox.c.attempts > 0,  # a retry holds the chat; an item merely written for later does not
 )
 _DUE_CHATS = (
     select(outbox.c.chat_id)
@@ -108,6 +109,7 @@ async def enqueue(
     reply_to_message_id: int | None = None,
     target_outbox_id: int | None = None,
     priority: int = 1,
+    not_before: datetime | None = None,
 ) -> int:
     """Write one message to send; an edit replaces any older unsent edit of its target.
 
@@ -133,7 +135,7 @@ async def enqueue(
             "priority": priority,
             "status": PENDING,
             "attempts": 0,
-            "next_attempt_at": now,
+            "next_attempt_at": not_before or now,
             "created_at": now,
         },
     )
@@ -200,8 +202,8 @@ async def due_in_chat(
     """One chat's items due now, most urgent first (then in the order written), and when
     the chat may send again if one of its items waits for a retry.
 
-    While any item of a chat waits (Telegram's ``retry_after`` is for the whole chat, and a
-    chat must not see its messages out of order), nothing of that chat is due.
+    While any item of a chat waits for a retry (Telegram's ``retry_after`` is for the whole
+    chat, and a chat must not see its messages out of order), nothing of that chat is due.
     """
     waits: datetime | None = (
         await conn.execute(_CHAT_WAITS_UNTIL, {"chat": chat_id, "now": now})

@@ -32,6 +32,7 @@ IDLE_RECHECK = timedelta(seconds=1)
 # A quarter of a group's minute (five messages): beyond it a burst of cards has begun, and
 # the map pins, which repeat the card's navigation link, would take the later cards' room.
 PIN_PRESSURE = 0.25
+OPTIONAL_DELAY = timedelta(seconds=5)
 
 
 @dataclass(frozen=True)
@@ -139,6 +140,7 @@ class Outbox:
             )
         ):
             return target
+        priority = priority_of(notice.purpose)
         return await rows.enqueue(
             conn,  # type: ignore[arg-type]
             chat_id=notice.chat_id,
@@ -150,8 +152,17 @@ class Outbox:
             reply_to_outbox_id=notice.reply_to_outbox_id,
             reply_to_message_id=notice.reply_to_message_id,
             target_outbox_id=target,
-            priority=int(priority_of(notice.purpose)),
+            priority=int(priority),
+            not_before=self._not_before(priority),
         )
+
+    def _not_before(self, priority: Priority) -> datetime | None:
+        """An optional message waits a moment when the outbox paces itself: by then the
+        lane knows whether a burst has begun (the map pin would take a later card's place
+        in the chat's minute)."""
+        if self.pacer is None or priority < Priority.OPTIONAL:
+            return None
+        return self.clock.now() + OPTIONAL_DELAY
 
     async def send(self, notice: Notice) -> int:
         """Write one notice in a transaction of its own and wake the sender."""
