@@ -205,12 +205,14 @@ async def due_in_chat(
     While any item of a chat waits for a retry (Telegram's ``retry_after`` is for the whole
     chat, and a chat must not see its messages out of order), nothing of that chat is due.
     """
+    rows = (await conn.execute(_DUE_IN_CHAT, {"chat": chat_id, "now": now, "limit": limit})).all()
+    if not rows:
+        return [], None  # nothing due: whether something waits for a retry does not matter
     waits: datetime | None = (
         await conn.execute(_CHAT_WAITS_UNTIL, {"chat": chat_id, "now": now})
     ).scalar()
     if waits is not None:
         return [], waits
-    rows = await conn.execute(_DUE_IN_CHAT, {"chat": chat_id, "now": now, "limit": limit})
     return [_item(row) for row in rows], None
 
 

@@ -118,7 +118,6 @@ class Outbox:
         gets the message as it reads now, one request instead of two; a delete of such a
         message means it is never sent.
         """
-        conn.after_commit(self.wake)  # type: ignore[attr-defined]
         conn.after_commit(partial(self._committed_for, notice.chat_id))  # type: ignore[attr-defined]
         target = notice.target_outbox_id
         if (
@@ -226,8 +225,9 @@ class Outbox:
             del self._lanes[chat_id]
         if not task.cancelled() and task.exception() is not None:
             log.error("outbox lane %s failed", chat_id, exc_info=task.exception())
-        # Something may have been committed for this chat while the lane was finishing.
-        self._wake.set()
+        if chat_id in self._fresh:
+            # Something was committed for this chat while the lane was finishing.
+            self._wake.set()
 
     async def flush(self) -> int:
         """Deliver every item due now, every chat side by side; return how many were
@@ -297,10 +297,21 @@ class Outbox:
                     await waiting
 
     def _committed_for(self, chat_id: int) -> None:
+        """After a commit that wrote for ``chat_id``: its running lane reads again, a lane
+        waiting for its budget looks again, and a chat with no lane gets one at once (the
+        dispatcher would find it too, a scan later)."""
         self._fresh.add(chat_id)
         nudge = self._nudges.get(chat_id)
         if nudge is not None:
             nudge.set()
+        if self._task is None:
+            self.wake()  # no sender running: whoever flushes, or a later start, will see it
+            return
+        idle = self._idle_until.get(chat_id)
+        if idle is None or idle <= self.clock.now():
+            self._lane(chat_id)
+        # The dispatcher still learns of items written for later (a delayed pin).
+        self.wake()
 
     async def _read_lane(
         self, chat_id: int, now: datetime

@@ -104,15 +104,24 @@ class Confirmation(Desk):
             conn, ticket.id, resolution_outbox_id=group_item, confirm_outbox_id=confirm_item
         )
 
+    async def _reporters_ticket(
+        self, conn: Connection, ticket_id: int, person: Person
+    ) -> Ticket | Answer:
+        """The ticket if ``person`` reported it; otherwise the refusal to show them."""
+        ticket = await ticket_rows.get_ticket(conn, ticket_id)
+        if ticket is None:
+            return ROW_GONE
+        if ticket.reporter_id != person.id:
+            return Answer(t(ticket.locale, "confirm.only_reporter"), True)
+        return ticket
+
     async def confirm(self, ticket_id: int, person: Person, solved: bool) -> Answer:
         """The reporter says solved (closes) or not solved (reopens, counts a rework)."""
         async with self.db.transaction() as conn:
-            ticket = await ticket_rows.get_ticket(conn, ticket_id)
-            if ticket is None:
-                return ROW_GONE
+            ticket = await self._reporters_ticket(conn, ticket_id, person)
+            if isinstance(ticket, Answer):
+                return ticket
             locale = ticket.locale
-            if ticket.reporter_id != person.id:
-                return Answer(t(locale, "confirm.only_reporter"), True)
             now = self.clock.now()
             receipt = self.resolution_text(ticket, locale) if ticket.resolved_at else ""
             if solved:
@@ -210,12 +219,10 @@ class Confirmation(Desk):
 
     async def rate(self, ticket_id: int, person: Person, value: str) -> Answer:
         async with self.db.transaction() as conn:
-            ticket = await ticket_rows.get_ticket(conn, ticket_id)
-            if ticket is None:
-                return ROW_GONE
+            ticket = await self._reporters_ticket(conn, ticket_id, person)
+            if isinstance(ticket, Answer):
+                return ticket
             locale = ticket.locale
-            if ticket.reporter_id != person.id:
-                return Answer(t(locale, "confirm.only_reporter"), True)
             if not buttons.is_number(value, max_digits=1) or int(value) not in RATINGS:
                 return Answer(t(locale, "button.unknown"), True)
             if ticket.status != Status.CLOSED or ticket.close_reason != "solved" or ticket.rating:
