@@ -138,7 +138,7 @@ class Broadcasts(Desk):
             chosen = set(draft.targets)
             if argument == ALL:
                 chosen = set() if set(allowed) <= chosen else set(allowed)
-            elif buttons.is_number(argument) and -int(argument) in allowed:
+            elif buttons.is_number(argument, 16) and -int(argument) in allowed:
                 chosen ^= {-int(argument)}
             else:
                 return Answer(t(draft.locale, "notice.not_yours"), alert=True)
