@@ -84,7 +84,7 @@ async def test_the_outbox_carries_one_broadcast_per_group(harness: Harness) -> N
 
 
 async def test_all_toggles_every_group_off_and_sending_none_is_refused(harness: Harness) -> None:
-    """"All" unticks every group; sending to none is refused and sends nothing."""
+    """The "all" button unticks every group; sending to none is refused and sends nothing."""
     picker = await compose(harness, CENTRE_LEAD)
     await harness.press(CENTRE_LEAD, picker.message_id, CENTRE_LEAD, button(picker, "全部群"))
     picker = harness.bot_last(CENTRE_LEAD)
