@@ -254,3 +254,24 @@ async def test_in_the_squad_chat_only_replies_to_the_prompt_are_taken(harness: H
     prompt = harness.bot_last(MINZHU_SQUAD)
     await harness.say(MINZHU_SQUAD, LEAD_ZHANG, text="市场通知", reply_to=prompt.message_id)
     assert "市场通知" in (harness.bot_last(MINZHU_SQUAD).text or "")
+
+
+async def test_in_the_squad_chat_a_message_not_replying_is_not_the_notice(
+    harness: Harness,
+) -> None:
+    """A lead's ordinary squad-chat message after /notice leaves the prompt waiting."""
+    await harness.say(MINZHU_SQUAD, LEAD_ZHANG, text="/notice")
+    prompt = harness.bot_last(MINZHU_SQUAD)
+    await harness.say(MINZHU_SQUAD, LEAD_ZHANG, text="@griddesk_bot 大家辛苦了")
+    assert [] == [m for m in harness.world.sent_to(MINZHU_SQUAD) if "辛苦" in (m.text or "")]
+    await harness.say(MINZHU_SQUAD, LEAD_ZHANG, text="市场通知", reply_to=prompt.message_id)
+    assert "市场通知" in (harness.bot_last(MINZHU_SQUAD).text or "")
+
+
+async def test_a_new_notice_replaces_an_unfinished_one(harness: Harness) -> None:
+    """/notice again drops the unfinished picker: its send button no longer sends."""
+    old = await compose(harness, CENTRE_LEAD, "旧通知")
+    await compose(harness, CENTRE_LEAD, "新通知")
+    press = await harness.press(CENTRE_LEAD, old.message_id, CENTRE_LEAD, button(old, "发送"))
+    assert "已经发出或已取消" in harness.answer_to(press).get("text", "")
+    assert [] == [m for m in harness.world.sent_to(MARKET_GROUP) if "旧通知" in (m.text or "")]
