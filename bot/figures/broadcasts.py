@@ -48,12 +48,8 @@ class Broadcasts(Desk):
     async def start(self, chat_id: int, private: bool, person: Person, locale: str) -> None:
         """``/notice``: ask for the text, or refuse politely."""
         audience = self._scope(chat_id, private, person.id)
-        if audience.refusal is not None or audience.scope is None:
-            key = "notice.not_in_grid_group" if chat_id in self.directory.groups else (
-                "notice.not_allowed" if audience.refusal == "digest.not_allowed"
-                else "notice.not_here"
-            )  # fmt: skip
-            await self.outbox.send(notices.text(chat_id, t(locale, key), "refusal"))
+        if audience.scope is None:
+            await self._refuse(chat_id, audience, locale)
             return
         if not self.groups_for(audience.scope):
             await self.outbox.send(notices.text(chat_id, t(locale, "notice.no_groups"), "refusal"))
@@ -64,6 +60,16 @@ class Broadcasts(Desk):
             await self.outbox.put(
                 conn, notices.text(chat_id, t(locale, "notice.ask_text"), "prompt", markup)
             )
+
+    async def _refuse(self, chat_id: int, audience: leads.Audience, locale: str) -> None:
+        """The polite no, in words about notices rather than the figures' refusal."""
+        if chat_id in self.directory.groups:
+            key = "notice.not_in_grid_group"
+        elif audience.refusal == "digest.not_allowed":
+            key = "notice.not_allowed"
+        else:
+            key = "notice.not_here"
+        await self.outbox.send(notices.text(chat_id, t(locale, key), "refusal"))
 
     async def receive(
         self, chat_id: int, private: bool, person: Person, body: str | None, photo: str | None
@@ -103,19 +109,25 @@ class Broadcasts(Desk):
         if draft.photo_file_id:
             lines.append(t(locale, "notice.with_photo"))
         every = set(allowed) <= set(draft.targets)
-        rows_ = [[Button(
-            t(locale, "notice.all_on" if every else "notice.all_off"),
-            buttons.encode(Press.NOTICE_PICK, draft.id, ALL),
-        )]]  # fmt: skip
+        keyboard = [
+            [
+                Button(
+                    t(locale, "notice.all_on" if every else "notice.all_off"),
+                    buttons.encode(Press.NOTICE_PICK, draft.id, ALL),
+                )
+            ]
+        ]
         for chat_id in allowed:
             key = "notice.group_on" if chat_id in draft.targets else "notice.group_off"
             data = buttons.encode(Press.NOTICE_PICK, draft.id, str(-chat_id))
-            rows_.append([Button(t(locale, key, name=self.directory.groups[chat_id].name), data)])
+            keyboard.append(
+                [Button(t(locale, key, name=self.directory.groups[chat_id].name), data)]
+            )
         count = len(draft.targets)
-        rows_.append([Button(
-            tn(locale, "notice.send", count), buttons.encode(Press.NOTICE_SEND, draft.id)
-        )])  # fmt: skip
-        return "\n".join(lines), notices.inline(rows_)
+        keyboard.append(
+            [Button(tn(locale, "notice.send", count), buttons.encode(Press.NOTICE_SEND, draft.id))]
+        )
+        return "\n".join(lines), notices.inline(keyboard)
 
     async def _own(self, conn: Connection, broadcast_id: int, person: Person) -> Broadcast | Answer:
         draft = await rows.get(conn, broadcast_id)
@@ -148,9 +160,15 @@ class Broadcasts(Desk):
             body, markup = self._picker(fresh, allowed)
             await self.outbox.put(
                 conn,
-                notices.edit(fresh.picker_outbox_id, fresh.chat_id, body, "prompt",
-                             caption=False, markup=markup),
-            )  # fmt: skip
+                notices.edit(
+                    fresh.picker_outbox_id,
+                    fresh.chat_id,
+                    body,
+                    "prompt",
+                    caption=False,
+                    markup=markup,
+                ),
+            )
         return Answer("")
 
     def _group_notice(self, draft: Broadcast, chat_id: int, key: str) -> Notice:
@@ -182,18 +200,33 @@ class Broadcasts(Desk):
             )
             sent = tn(locale, "notice.sent", len(draft.targets), groups=names)
             if draft.picker_outbox_id is not None:
-                await self.outbox.put(conn, notices.edit(
-                    draft.picker_outbox_id, draft.chat_id, sent, "prompt", caption=False,
-                    markup=self._status_markup(draft),
-                ))  # fmt: skip
+                await self.outbox.put(
+                    conn,
+                    notices.edit(
+                        draft.picker_outbox_id,
+                        draft.chat_id,
+                        sent,
+                        "prompt",
+                        caption=False,
+                        markup=self._status_markup(draft),
+                    ),
+                )
         return Answer(t(locale, "notice.sent_short"))
 
     def _status_markup(self, draft: Broadcast) -> notices.Markup:
-        row = [Button(t(draft.locale, "notice.status_button"),
-                      buttons.encode(Press.NOTICE_STATUS, draft.id))]  # fmt: skip
+        row = [
+            Button(
+                t(draft.locale, "notice.status_button"),
+                buttons.encode(Press.NOTICE_STATUS, draft.id),
+            )
+        ]
         if draft.reminded_at is None:
-            row.append(Button(t(draft.locale, "notice.remind_button"),
-                              buttons.encode(Press.NOTICE_REMIND, draft.id)))  # fmt: skip
+            row.append(
+                Button(
+                    t(draft.locale, "notice.remind_button"),
+                    buttons.encode(Press.NOTICE_REMIND, draft.id),
+                )
+            )
         return notices.inline([row])
 
     async def acknowledge(self, broadcast_id: int, chat_id: int, person: Person) -> Answer:
@@ -214,12 +247,8 @@ class Broadcasts(Desk):
     async def status(self, chat_id: int, private: bool, person: Person, locale: str) -> None:
         """``/notices``: the lead's latest notice, per group who pressed and who has not."""
         audience = self._scope(chat_id, private, person.id)
-        if audience.refusal is not None:
-            key = "notice.not_in_grid_group" if chat_id in self.directory.groups else (
-                "notice.not_allowed" if audience.refusal == "digest.not_allowed"
-                else "notice.not_here"
-            )  # fmt: skip
-            await self.outbox.send(notices.text(chat_id, t(locale, key), "refusal"))
+        if audience.scope is None:
+            await self._refuse(chat_id, audience, locale)
             return
         async with self.db.transaction() as conn:
             draft = await rows.latest_sent(conn, person.id)
@@ -248,8 +277,9 @@ class Broadcasts(Desk):
         for group in draft.targets:
             who = pressed.get(group, set())
             missing = [n for u, n in seen.get(group, {}).items() if u not in who]
-            lines.append(tn(locale, "notice.status_line", len(who),
-                            name=self.directory.groups[group].name))  # fmt: skip
+            lines.append(
+                tn(locale, "notice.status_line", len(who), name=self.directory.groups[group].name)
+            )
             if missing:
                 lines.append(
                     t(
