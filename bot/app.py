@@ -33,7 +33,9 @@ GROUP_COMMANDS = (
     "report", "cancel", "ticket", "open", "mine", "duty", "onduty", "offduty",
     "digest", "stats", "export", "help",
 )  # fmt: skip
-PRIVATE_COMMANDS = ("whoami", "ticket", "mine", "digest", "stats", "export", "help", "cancel")
+PRIVATE_COMMANDS = (
+    "whoami", "ticket", "mine", "digest", "stats", "export", "notice", "notices", "help", "cancel",
+)  # fmt: skip
 
 
 def build_application(

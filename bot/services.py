@@ -15,6 +15,7 @@ from bot.delivery.outbox import Outbox
 from bot.delivery.pacing import Pacer
 from bot.duty.escalation import Escalator
 from bot.duty.on_duty import Duty
+from bot.figures.broadcasts import Broadcasts
 from bot.figures.reports import Reports
 from bot.reporting.intake import Intake
 from bot.tickets.resolution import Resolution
@@ -41,6 +42,7 @@ class Services:
     alarm: Alarm
     reports: Reports
     inbox: Inbox
+    broadcasts: Broadcasts
 
     @classmethod
     def create(
@@ -82,6 +84,7 @@ class Services:
             alarm,
             Reports(*desk),
             Inbox(db, clock),
+            Broadcasts(*desk),
         )
 
     async def open(self, bot_username: str) -> None:

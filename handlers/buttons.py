@@ -41,6 +41,7 @@ async def _route(data: str | None, context: GridContext, update: Update) -> Answ
     person = person_of(user)
     intake, workflow = context.intake, context.services.workflow
     resolution = context.services.resolution
+    broadcasts = context.services.broadcasts
     row, argument = press.row_id, press.argument
     match press.action:
         case Press.CATEGORY:
@@ -75,6 +76,16 @@ async def _route(data: str | None, context: GridContext, update: Update) -> Answ
             return await resolution.confirm(row, person, solved=press.action == Press.SOLVED)
         case Press.RATE:
             return await resolution.rate(row, person, argument)
+        case Press.NOTICE_PICK:
+            return await broadcasts.pick(row, person, argument)
+        case Press.NOTICE_SEND:
+            return await broadcasts.send(row, person)
+        case Press.NOTICE_ACK if update.effective_chat is not None:
+            return await broadcasts.acknowledge(row, update.effective_chat.id, person)
+        case Press.NOTICE_STATUS:
+            return await broadcasts.status_by_button(row, person)
+        case Press.NOTICE_REMIND:
+            return await broadcasts.remind(row, person)
     return Answer(t(locale, "button.unknown"), alert=True)
 
 

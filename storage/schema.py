@@ -263,6 +263,46 @@ inbox = Table(
 )
 
 
+# A lead's broadcast notice (see bot/figures/broadcasts.py): composing, choosing, sent.
+broadcasts = Table(
+    "broadcasts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("lead_id", Integer, nullable=False),
+    Column("chat_id", Integer, nullable=False),  # where the lead composes it
+    Column("locale", Text, nullable=False),
+    Column("stage", Text, nullable=False),
+    Column("body", Text),
+    Column("photo_file_id", Text),
+    Column("targets", Text, nullable=False, server_default=""),  # chosen group ids, comma-separated
+    Column("picker_outbox_id", Integer),
+    Column("created_at", UtcTime, nullable=False),
+    Column("sent_at", UtcTime),
+    Column("reminded_at", UtcTime),
+    Index("broadcasts_by_lead", "lead_id", "chat_id", "stage"),
+)
+
+broadcast_acks = Table(
+    "broadcast_acks",
+    metadata,
+    Column("broadcast_id", Integer, primary_key=True),
+    Column("user_id", Integer, primary_key=True),
+    Column("chat_id", Integer, nullable=False),
+    Column("name", Text, nullable=False),
+    Column("at", UtcTime, nullable=False),
+)
+
+# People seen in grid groups, from the updates the bot handles (Telegram lists no members).
+group_members = Table(
+    "group_members",
+    metadata,
+    Column("chat_id", Integer, primary_key=True),
+    Column("user_id", Integer, primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("last_seen", UtcTime, nullable=False),
+)
+
+
 def inserted_id(result: Any) -> int:
     """The primary key of the row an INSERT just wrote."""
     key = result.inserted_primary_key

@@ -37,6 +37,12 @@ class Press(StrEnum):
     SOLVED = "ok"
     NOT_SOLVED = "nok"
     RATE = "rate"
+    # a lead's broadcast notice
+    NOTICE_PICK = "npick"
+    NOTICE_SEND = "nsend"
+    NOTICE_ACK = "nack"
+    NOTICE_STATUS = "nstat"
+    NOTICE_REMIND = "nrem"
 
 
 _BY_VALUE = {action.value: action for action in Press}
