@@ -30,10 +30,12 @@ DRAFT_SWEEP = timedelta(seconds=30)
 CONFIRM_SWEEP = timedelta(seconds=60)
 FILE_SWEEP = timedelta(seconds=60)  # chart and export files already sent are removed
 GROUP_COMMANDS = (
-    "report", "cancel", "ticket", "open", "mine", "duty", "onduty", "offduty",
+    "report", "points", "cancel", "ticket", "open", "mine", "duty", "onduty", "offduty",
     "digest", "stats", "export", "help",
 )  # fmt: skip
-PRIVATE_COMMANDS = ("whoami", "ticket", "mine", "digest", "stats", "export", "help", "cancel")
+PRIVATE_COMMANDS = (
+    "whoami", "points", "ticket", "mine", "digest", "stats", "export", "help", "cancel",
+)  # fmt: skip
 
 
 def build_application(

@@ -17,6 +17,7 @@ from bot.duty.escalation import Escalator
 from bot.duty.on_duty import Duty
 from bot.figures.reports import Reports
 from bot.reporting.intake import Intake
+from bot.reporting.points import Points
 from bot.tickets.resolution import Resolution
 from bot.tickets.ticket_ops import Alarm
 from bot.tickets.views import Views
@@ -41,6 +42,7 @@ class Services:
     alarm: Alarm
     reports: Reports
     inbox: Inbox
+    points: Points
 
     @classmethod
     def create(
@@ -82,6 +84,7 @@ class Services:
             alarm,
             Reports(*desk),
             Inbox(db, clock),
+            Points(db, directory, outbox, clock),
         )
 
     async def open(self, bot_username: str) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from handlers import buttons, errors, guards, leads, officers, private, report
+from handlers import buttons, errors, guards, leads, officers, points, private, report
 from handlers.context import GridApp
 
 
@@ -12,6 +12,7 @@ def register_all(app: GridApp) -> None:
     private.register(app)
     officers.register(app)
     leads.register(app)
+    points.register(app)
     report.register(app)
     buttons.register(app)
     errors.register(app)
