@@ -327,6 +327,9 @@ class Action(Strict):
 
 
 OUTCOME_CLASSES = ("service", "management", "enforcement")
+# The action that guides a vendor to a designated vending point: resolving with it offers
+# the nearest open points (``vending_points``) to pick from.
+GUIDED_ACTION = "guided_point"
 COMMAND_CENTRE = "command_centre"
 
 

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from geopy.distance import geodesic
 
 from bot.core.config import VendingPoint, day_spans
+from bot.core.i18n import t
 
 # Eight compass points, clockwise from north; the catalogs name them (``compass.n`` ...).
 COMPASS = ("n", "ne", "e", "se", "s", "sw", "w", "nw")
@@ -24,6 +25,13 @@ class PointNearby:
     point: VendingPoint
     distance_m: float
     compass: str
+
+
+def distance_text(metres: float, locale: str) -> str:
+    """``350 米`` / ``350 m``; ``1.2 公里`` / ``1.2 km`` from a kilometre on."""
+    if metres >= 1000:
+        return t(locale, "distance.km", km=f"{metres / 1000:.1f}")
+    return t(locale, "distance.m", m=round(metres))
 
 
 def is_open(point: VendingPoint, local: datetime) -> bool:

@@ -14,7 +14,7 @@ from bot.core.clock import Clock
 from bot.core.directory import Directory
 from bot.core.i18n import Raw, locale_of_language_code, t
 from bot.core.people import Person, Spot
-from bot.core.vending_points import PointNearby, nearest_points, next_opening
+from bot.core.vending_points import PointNearby, distance_text, nearest_points, next_opening
 from bot.delivery.outbox import Outbox
 from storage import drafts as draft_rows
 from storage import outbox as outbox_rows
@@ -22,13 +22,6 @@ from storage.database import Connection, Database
 
 PROMPT = "points_prompt"
 ANSWER = "points"
-
-
-def distance_text(metres: float, locale: str) -> str:
-    """``350 米`` / ``350 m``; ``1.2 公里`` / ``1.2 km`` from a kilometre on."""
-    if metres >= 1000:
-        return t(locale, "distance.km", km=f"{metres / 1000:.1f}")
-    return t(locale, "distance.m", m=round(metres))
 
 
 def point_line(nearby: PointNearby, locale: str) -> str:
