@@ -15,7 +15,7 @@ from tests.daybook import add, at
 DAY = date(2026, 11, 23)
 
 
-def guided(number: int, point: str, resolved: str) -> dict:
+def guided(point: str, resolved: str) -> dict:
     return {
         "reported": at("2026-11-23 18:00"),
         "status": "resolved",
@@ -33,11 +33,11 @@ async def fixture_services(settings: Settings, clock: FakeClock) -> AsyncIterato
     clock.current = at("2026-11-24 08:00")
     services = Services.create(settings, clock)
     await services.open("griddesk_bot")
-    await add(services, 1, **guided(1, "minzhu-market", "2026-11-23 18:20"))
-    await add(services, 2, **guided(2, "minzhu-market", "2026-11-23 18:40"))
-    await add(services, 3, **guided(3, "east-night", "2026-11-23 19:00"))
+    await add(services, 1, **guided("minzhu-market", "2026-11-23 18:20"))
+    await add(services, 2, **guided("minzhu-market", "2026-11-23 18:40"))
+    await add(services, 3, **guided("east-night", "2026-11-23 19:00"))
     # Resolved after midnight: not yet guided as of the day's end.
-    await add(services, 4, **guided(4, "east-night", "2026-11-24 00:10"))
+    await add(services, 4, **guided("east-night", "2026-11-24 00:10"))
     yield services
     await services.close()
 

@@ -150,3 +150,12 @@ async def test_english_group_reads_the_point(world, settings: Settings, clock: F
         )
     finally:
         await harness.stop()
+
+
+async def test_timeline_shows_the_choice(harness: Harness, clock: FakeClock) -> None:
+    """/ticket in the squad chat lists the point the officer chose."""
+    clock.current = EVENING
+    ticket_id, prompt_id = await guiding(harness)
+    await harness.press(MINZHU_SQUAD, prompt_id, LI_MING, f"v1:rpt:{ticket_id}:east-night")
+    await harness.say(MINZHU_SQUAD, LI_MING, text=f"/ticket {ticket_id}")
+    assert "李明 选择临时经营点：东区夜市临时经营点" in (harness.bot_last(MINZHU_SQUAD).text or "")

@@ -114,3 +114,38 @@ async def test_points_answer_survives_a_restart(harness: Harness, world, setting
     assert (second.bot_last(MARKET_GROUP).text or "").startswith("附近正在开放的临时经营点")
     await second.stop()
     await harness.app.initialize()  # the fixture's teardown stops it once more
+
+
+async def test_none_open_until_tomorrow_in_english(world, settings, clock: FakeClock) -> None:  # type: ignore[no-untyped-def]
+    """Privately in English at 21:00, with only the morning market, it opens tomorrow 06:00."""
+    from tests.harness import start_harness
+
+    clock.current = datetime(2026, 11, 23, 13, 0, tzinfo=UTC)  # 21:00 in Shanghai
+    market = [p for p in settings.vending_points if p.id == "minzhu-market"]
+    harness = await start_harness(
+        world, settings.model_copy(update={"vending_points": market}), clock
+    )
+    try:
+        await harness.say(WANG, WANG, text="/points")
+        await harness.say(WANG, WANG, location=IN_WEST)
+        text = harness.bot_last(WANG).text or ""
+        assert text.startswith(
+            "No designated vending point near you is open now. The nearest opens tomorrow at 06:00:"
+        )
+        assert "Minzhu Rd morning market point: about 123 m SE" in text
+    finally:
+        await harness.stop()
+
+
+async def test_district_without_points_says_so(world, settings, clock: FakeClock) -> None:  # type: ignore[no-untyped-def]
+    """With no vending_points configured, /points answers politely and asks for nothing."""
+    from tests.harness import start_harness
+
+    harness = await start_harness(world, settings.model_copy(update={"vending_points": []}), clock)
+    try:
+        await harness.say(MARKET_GROUP, LIU, text="/points")
+        message = harness.bot_last(MARKET_GROUP)
+        assert "本辖区尚未设置临时经营点。" == message.text
+        assert message.reply_markup is None
+    finally:
+        await harness.stop()
