@@ -159,3 +159,30 @@ async def test_timeline_shows_the_choice(harness: Harness, clock: FakeClock) -> 
     await harness.press(MINZHU_SQUAD, prompt_id, LI_MING, f"v1:rpt:{ticket_id}:east-night")
     await harness.say(MINZHU_SQUAD, LI_MING, text=f"/ticket {ticket_id}")
     assert "李明 选择临时经营点：东区夜市临时经营点" in (harness.bot_last(MINZHU_SQUAD).text or "")
+
+
+async def test_point_unsuited_to_the_category_is_refused(
+    harness: Harness, clock: FakeClock
+) -> None:
+    """A crafted press naming a point that does not suit the ticket's category changes nothing."""
+    clock.current = EVENING
+    ticket = await harness.report_in_group(MARKET_GROUP, 9002, category_index=3)
+    assert "parking" == ticket.category
+    await harness.press_on_card(ticket.id, LI_MING, f"v1:claim:{ticket.id}")
+    await harness.press_on_card(ticket.id, LI_MING, f"v1:resolve:{ticket.id}")
+    prompt = await harness.message_of((await harness.ticket(ticket.id)).resolve_prompt_outbox_id)
+    await harness.press(MINZHU_SQUAD, prompt.message_id, LI_MING, f"v1:rcls:{ticket.id}:service")
+    await harness.press(
+        MINZHU_SQUAD, prompt.message_id, LI_MING, f"v1:ract:{ticket.id}:guided_point"
+    )
+    prompt = await harness.message_of((await harness.ticket(ticket.id)).resolve_prompt_outbox_id)
+    assert f"v1:rpt:{ticket.id}:xinpu-square" == prompt.callback_data[0]
+    assert 3 == len(prompt.callback_data)  # one point, skip, cancel
+    press = await harness.press(
+        MINZHU_SQUAD, prompt.message_id, LI_MING, f"v1:rpt:{ticket.id}:east-night"
+    )
+    assert harness.answer_to(press).get("show_alert")
+    assert ("point", None) == (
+        (await harness.ticket(ticket.id)).resolve_stage,
+        (await harness.ticket(ticket.id)).resolve_point,
+    )

@@ -175,6 +175,15 @@ class Resolution(Confirmation):
             locale = self.squad_locale(ticket)
             if ticket.resolve_stage != "point":
                 return self.stale(locale)
+            # Any point suited to the category: one offered may have closed since (a point
+            # that closed while the officer chose is still where the vendor went).
+            suited = self.directory.vending_points.get(point_id or "")
+            if (
+                suited is not None
+                and suited.categories
+                and ticket.category not in suited.categories
+            ):
+                return Answer(t(locale, "button.unknown"), True)
             await ticket_rows.set_ticket(
                 conn, ticket_id, resolve_point=point_id, resolve_stage="note"
             )
