@@ -30,11 +30,12 @@ DRAFT_SWEEP = timedelta(seconds=30)
 CONFIRM_SWEEP = timedelta(seconds=60)
 FILE_SWEEP = timedelta(seconds=60)  # chart and export files already sent are removed
 GROUP_COMMANDS = (
-    "report", "cancel", "ticket", "open", "mine", "duty", "onduty", "offduty",
+    "report", "points", "cancel", "ticket", "open", "mine", "duty", "onduty", "offduty",
     "digest", "stats", "export", "help",
 )  # fmt: skip
 PRIVATE_COMMANDS = (
-    "whoami", "ticket", "mine", "digest", "stats", "export", "notice", "notices", "help", "cancel",
+    "whoami", "points", "ticket", "mine", "digest", "stats", "export", "notice", "notices",
+    "help", "cancel",
 )  # fmt: skip
 
 

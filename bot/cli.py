@@ -108,7 +108,8 @@ def _describe(settings: Settings, path: Path) -> None:
     print(f"{path}: ok")
     print(
         f"  {len(settings.grids)} grids, {len(settings.squads)} squads, "
-        f"{len(settings.grid_groups)} grid groups, {len(settings.categories)} categories"
+        f"{len(settings.grid_groups)} grid groups, {len(settings.categories)} categories, "
+        f"{len(settings.vending_points)} vending points"
     )
     print(f"  database: {settings.database.path}  timezone: {settings.timezone}")
 

@@ -18,6 +18,7 @@ from bot.duty.on_duty import Duty
 from bot.figures.broadcasts import Broadcasts
 from bot.figures.reports import Reports
 from bot.reporting.intake import Intake
+from bot.reporting.points import Points
 from bot.tickets.resolution import Resolution
 from bot.tickets.ticket_ops import Alarm
 from bot.tickets.views import Views
@@ -43,6 +44,7 @@ class Services:
     reports: Reports
     inbox: Inbox
     broadcasts: Broadcasts
+    points: Points
 
     @classmethod
     def create(
@@ -85,6 +87,7 @@ class Services:
             Reports(*desk),
             Inbox(db, clock),
             Broadcasts(*desk),
+            Points(db, directory, outbox, clock),
         )
 
     async def open(self, bot_username: str) -> None:

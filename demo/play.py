@@ -217,6 +217,11 @@ async def evening(script: Script, settings: Settings, point: tuple[float, float]
     await script.press_data(chat, who, "v1:rcls:1001:service")
     action = settings.workflow.actions["service"][0].code
     await script.press_data(chat, who, f"v1:ract:1001:{action}")
+    # Guided to a designated vending point: the officer picks the nearest open one offered.
+    prompt = script.world.message(chat, script.message_with(chat, "v1:rcan:1001"))
+    picks = [data for data in prompt.callback_data if data.startswith("v1:rpt:1001:")]
+    if picks:
+        await script.press_data(chat, who, picks[0])
     await script.say(
         chat,
         who,

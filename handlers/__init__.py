@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from handlers import buttons, errors, guards, leads, notices, officers, private, report
+from handlers import buttons, errors, guards, leads, notices, officers, points, private, report
 from handlers.context import GridApp
 
 
@@ -13,6 +13,7 @@ def register_all(app: GridApp) -> None:
     officers.register(app)
     leads.register(app)
     notices.register(app)
+    points.register(app)
     report.register(app)
     buttons.register(app)
     errors.register(app)

@@ -68,6 +68,10 @@ async def _route(data: str | None, context: GridContext, update: Update) -> Answ
             return await resolution.choose_class(row, person, argument)
         case Press.OUTCOME_ACTION:
             return await resolution.choose_action(row, person, argument)
+        case Press.VENDING_POINT:
+            return await resolution.choose_point(row, person, argument)
+        case Press.NO_POINT:
+            return await resolution.choose_point(row, person, None)
         case Press.NO_NOTE:
             return await resolution.finish(row, person, None, None) or Answer("")
         case Press.STOP_RESOLVING:

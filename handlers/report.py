@@ -43,8 +43,19 @@ async def location_message(update: Update, context: GridContext) -> None:
     private = message.chat.type == ChatType.PRIVATE
     if not private and message.chat_id not in context.directory.groups:
         return
+    person = person_of(message.from_user)
+    replied = message.reply_to_message
+    if await context.services.points.answer_location(
+        message.chat_id,
+        person,
+        message.message_id,
+        spot,
+        replied_to=replied.message_id if replied is not None else None,
+        private=private,
+    ):
+        return
     await context.intake.receive_location(
-        message.chat_id, person_of(message.from_user), message.message_id, spot, private=private
+        message.chat_id, person, message.message_id, spot, private=private
     )
 
 

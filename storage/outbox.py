@@ -283,3 +283,27 @@ async def repoint(conn: Connection, item_id: int, message_id: int) -> None:
 async def count_by_status(conn: Connection) -> dict[str, int]:
     rows = await conn.execute(select(outbox.c.status, func.count()).group_by(outbox.c.status))
     return {row[0]: row[1] for row in rows}
+
+
+_PURPOSE_OF_MESSAGE = select(outbox.c.purpose).where(
+    outbox.c.chat_id == bindparam("chat"), outbox.c.message_id == bindparam("message")
+)
+_LAST_CREATED_FOR = (
+    select(outbox.c.created_at)
+    .where(outbox.c.chat_id == bindparam("chat"), outbox.c.purpose == bindparam("purpose"))
+    .order_by(outbox.c.id.desc())
+    .limit(1)
+)
+
+
+async def purpose_of_message(conn: Connection, chat_id: int, message_id: int) -> str | None:
+    """What a message the bot sent in this chat was for (its outbox purpose), if it sent it."""
+    rows = await conn.execute(_PURPOSE_OF_MESSAGE, {"chat": chat_id, "message": message_id})
+    return next((row[0] for row in rows), None)
+
+
+async def last_written_for(conn: Connection, chat_id: int, purpose: str) -> datetime | None:
+    """When the bot last wrote a message of this purpose for this chat."""
+    result = await conn.execute(_LAST_CREATED_FOR, {"chat": chat_id, "purpose": purpose})
+    value: datetime | None = result.scalar()
+    return value

@@ -34,6 +34,7 @@ DIGEST_COLUMNS = (
     tickets.c.resolved_by,
     tickets.c.outcome_class,
     tickets.c.outcome_action,
+    tickets.c.outcome_point,
     tickets.c.close_reason,
     HOME_SQUAD,
     _seconds(tickets.c.reported_at, "reported_at"),

@@ -140,6 +140,9 @@ tickets = Table(
     Column("resolve_class", Text),
     Column("resolve_action", Text),
     Column("resolve_prompt_outbox_id", Integer),
+    Column("resolve_point", Text),  # the vending point picked while resolving (0011)
+    Column("outcome_point", Text),
+    Column("outcome_point_m", Float),
     Column("home_squad_id", Text),
     Column("duty_mentions", Text),
     Column("overdue", Text),

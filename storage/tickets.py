@@ -75,6 +75,9 @@ class Ticket:
     first_resolved_at: datetime | None = None
     handed_from: str | None = None
     handed_stage: str | None = None
+    resolve_point: str | None = None
+    outcome_point: str | None = None
+    outcome_point_m: float | None = None
 
 
 class TicketChange(TypedDict, total=False):
@@ -138,6 +141,9 @@ class TicketChange(TypedDict, total=False):
     first_resolved_at: datetime | None
     handed_from: str | None
     handed_stage: str | None
+    resolve_point: str | None
+    outcome_point: str | None
+    outcome_point_m: float | None
 
 
 @dataclass(frozen=True)

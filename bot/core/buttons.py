@@ -12,6 +12,7 @@ from enum import StrEnum
 VERSION = "v1"
 MAX_BYTES = 64  # Telegram's limit on callback_data
 
+
 class Press(StrEnum):
     """Every button action; the value is what the button's data carries."""
 
@@ -33,6 +34,8 @@ class Press(StrEnum):
     OUTCOME_ACTION = "ract"
     NO_NOTE = "rskip"
     STOP_RESOLVING = "rcan"
+    VENDING_POINT = "rpt"  # argument: the point's id (at most 24 characters)
+    NO_POINT = "rpno"
     # the reporter's confirmation
     SOLVED = "ok"
     NOT_SOLVED = "nok"

@@ -268,6 +268,51 @@ class GridGroup(Strict):
     locale: Locale | None = None
 
 
+def day_spans(hours: list[str]) -> list[tuple[int, int]]:
+    """Hours of one day as minute spans of ``[0, 2880)``; a span past 1440 crosses midnight."""
+    spans = []
+    for value in hours:
+        start, end = parse_hours(value)
+        spans.append((start, end if end > start else end + 1440))
+    return spans
+
+
+class Location(Strict):
+    """A point in WGS-84 degrees, as Telegram sends it."""
+
+    latitude: float = Field(ge=-90, le=90)
+    longitude: float = Field(ge=-180, le=180)
+
+
+class VendingPoint(Strict):
+    """A designated vending point (临时经营点) that officers guide street vendors to.
+
+    ``hours`` are local opening hours like the rosters' (``06:00-09:00``; ``20:00-02:00``
+    crosses midnight), one or more; ``categories`` are the report categories it suits
+    (empty: every category).
+    """
+
+    id: str = Field(pattern=r"^[A-Za-z0-9_-]{1,24}$")
+    name: Names
+    location: Location
+    hours: list[str] = Field(min_length=1)
+    capacity: int | None = Field(default=None, ge=1, le=100_000)
+    categories: list[str] = Field(default_factory=list)
+
+    @field_validator("hours")
+    @classmethod
+    def _hours(cls, hours: list[str]) -> list[str]:
+        spans = day_spans(hours)
+        # Compared over two days, so a span across midnight meets the next morning's.
+        shifted = spans + [(a + 1440, b + 1440) for a, b in spans]
+        for i, (a0, a1) in enumerate(spans):
+            for j, (b0, b1) in enumerate(shifted):
+                if j % len(spans) != i and a0 < b1 and b0 < a1:
+                    other = hours[j % len(spans)]
+                    raise ValueError(f"opening hours {hours[i]!r} and {other!r} overlap")
+        return hours
+
+
 class Intake(Strict):
     report_timeout: Duration = timedelta(minutes=10)
     max_description_length: int = Field(default=500, ge=20, le=900)
@@ -282,6 +327,9 @@ class Action(Strict):
 
 
 OUTCOME_CLASSES = ("service", "management", "enforcement")
+# The action that guides a vendor to a designated vending point: resolving with it offers
+# the nearest open points (``vending_points``) to pick from.
+GUIDED_ACTION = "guided_point"
 COMMAND_CENTRE = "command_centre"
 
 
@@ -443,6 +491,7 @@ class Settings(Strict):
     grids: list[Grid] = Field(min_length=1)
     squads: list[Squad] = Field(min_length=1)
     grid_groups: list[GridGroup] = Field(default_factory=list)
+    vending_points: list[VendingPoint] = Field(default_factory=list)
 
     @field_validator("timezone")
     @classmethod
@@ -485,6 +534,14 @@ class Settings(Strict):
                 raise ValueError(
                     f"squad {squad.id!r}: fallback {squad.fallback!r} is not another squad"
                 )
+        _unique("vending_points", [p.id for p in self.vending_points])
+        codes = {c.code for c in self.categories}
+        for index, point in enumerate(self.vending_points):
+            for code in point.categories:
+                if code not in codes:
+                    raise ValueError(
+                        f"vending_points[{index}].categories: unknown category {code!r}"
+                    )
         squad_chats = {s.dispatch_chat_id for s in self.squads}
         squad_chats |= {s.lead_chat_id for s in self.squads if s.lead_chat_id is not None}
         for group in self.grid_groups:
@@ -578,6 +635,9 @@ def check_geometry(geometry: dict[str, Any]) -> None:
                 raise ValueError("a ring must end where it starts")
 
 
+_NAMES_ITS_FIELD = re.compile(r"^[a-z_]+\[\d+\]\.[a-z_]+: ")
+
+
 class ConfigError(Exception):
     """A config file that cannot be used; the message names the file and the field path."""
 
@@ -615,9 +675,13 @@ def load_settings(path: str | Path) -> Settings:
     except ValidationError as exc:
         lines = []
         for error in exc.errors():
-            where = format_location(error["loc"]) or "(top level)"
+            where = format_location(error["loc"])
             message = error["msg"].removeprefix("Value error, ")
-            lines.append(f"{path}: {where}: {message}")
+            if not where and _NAMES_ITS_FIELD.match(message):
+                # A cross-reference check of the whole file names the field itself.
+                lines.append(f"{path}: {message}")
+                continue
+            lines.append(f"{path}: {where or '(top level)'}: {message}")
         raise ConfigError("\n".join(lines)) from None
 
 

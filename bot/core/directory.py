@@ -5,7 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from bot.core.config import COMMAND_CENTRE, Category, Grid, GridGroup, Member, Settings, Squad
+from bot.core.config import (
+    COMMAND_CENTRE,
+    Category,
+    Grid,
+    GridGroup,
+    Member,
+    Settings,
+    Squad,
+    VendingPoint,
+)
 from bot.core.routing import GridIndex, Placement
 
 
@@ -22,6 +31,7 @@ class Directory:
         self.settings = settings
         self.grids: dict[str, Grid] = {grid.id: grid for grid in settings.grids}
         self.squads: dict[str, Squad] = {squad.id: squad for squad in settings.squads}
+        self.vending_points: dict[str, VendingPoint] = {p.id: p for p in settings.vending_points}
         self.squad_of_grid: dict[str, Squad] = {
             grid_id: squad for squad in settings.squads for grid_id in squad.grids
         }

@@ -35,6 +35,8 @@ PRIORITY_OF_PURPOSE: dict[str, Priority] = {
     "resolve_prompt": Priority.NEXT_STEP,
     "confirm": Priority.NEXT_STEP,
     "hint": Priority.NEXT_STEP,
+    "points_prompt": Priority.NEXT_STEP,
+    "points": Priority.NEXT_STEP,
     "card": Priority.ORDINARY,
     "group_notice": Priority.ORDINARY,
     "progress": Priority.ORDINARY,

@@ -93,6 +93,7 @@ class Figures:
     )
     outcomes: Counter[str] = field(default_factory=Counter)
     actions: Counter[str] = field(default_factory=Counter)
+    guided: Counter[str] = field(default_factory=Counter)  # vendors guided, per vending point
     open_at_midnight: int = 0
     oldest_open: list[tuple[int, float]] = field(default_factory=list)
     ratings: list[int] = field(default_factory=list)
@@ -131,6 +132,7 @@ class Figures:
             "open_by_state": dict(self.open_by_state),
             "open_by_officer": dict(self.open_by_officer.most_common()),
             "top_actions": self.actions.most_common(3),
+            "guided_by_point": dict(sorted(self.guided.items(), key=lambda kv: (-kv[1], kv[0]))),
             "satisfaction": {
                 "rated": len(self.ratings),
                 "average": statistics.mean(self.ratings) if self.ratings else None,
@@ -302,3 +304,5 @@ def _count(
     if row.outcome_class and _before(row.resolved_at, end):
         figures.outcomes[row.outcome_class] += 1
         figures.actions[f"{row.outcome_class}:{row.outcome_action}"] += 1
+        if row.outcome_point:
+            figures.guided[row.outcome_point] += 1

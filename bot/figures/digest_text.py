@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.core.config import OUTCOME_CLASSES
 from bot.core.directory import Directory
-from bot.core.i18n import Raw, joined, t
+from bot.core.i18n import Raw, joined, t, tn
 from bot.figures import charts
 from bot.figures.digest import TARGET_SPLIT, Digest, Figures
 from bot.figures.leads import EVERY_SQUAD, Scope
@@ -164,6 +164,18 @@ class DigestText:
                     )
                 )
                 lines.append(t(locale, "digest.actions", actions=actions))
+            if s["guided_by_point"]:
+                points = Raw(
+                    joined(
+                        locale,
+                        (
+                            f"{self._point_name(p, locale)} {n}"
+                            for p, n in s["guided_by_point"].items()
+                        ),
+                    )
+                )
+                total = sum(s["guided_by_point"].values())
+                lines.append(tn(locale, "digest.guided", total, points=points))
         if s["open_at_midnight"]:
             oldest = Raw(
                 joined(locale, (f"#{o['ticket']} {o['age_hours']}h" for o in s["oldest_open"]))
@@ -193,6 +205,10 @@ class DigestText:
             held = Raw(joined(locale, (f"{n} {c}" for n, c in s["open_by_officer"].items())))
             lines.append(t(locale, "digest.open_by", states=states, officers=held or "-"))
         return lines
+
+    def _point_name(self, point_id: str, locale: str) -> str:
+        point = self.directory.vending_points.get(point_id)
+        return point.name.get(locale) if point is not None else point_id
 
     def _action_name(self, key: str, locale: str) -> str:
         outcome, _, code = key.partition(":")

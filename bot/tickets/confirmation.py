@@ -11,6 +11,7 @@ from bot.core.buttons import Press
 from bot.core.i18n import Raw, t
 from bot.core.notices import Button, Markup, Notice
 from bot.core.people import ROW_GONE, Answer, Person
+from bot.core.vending_points import distance_text
 from bot.tickets import cards
 from bot.tickets.cards import duration_text, minutes_between
 from bot.tickets.ticket_ops import Desk
@@ -36,6 +37,12 @@ class Confirmation(Desk):
                 officer=ticket.claimed_by_name or "",
             )
         ]
+        point = self.directory.vending_points.get(ticket.outcome_point or "")
+        if point is not None:
+            distance = distance_text(ticket.outcome_point_m or 0, locale)
+            lines.append(
+                t(locale, "group.guided", point=point.name.get(locale), distance=Raw(distance))
+            )
         if ticket.outcome_note:
             lines.append(t(locale, "card.note", text=ticket.outcome_note))
         parts = []
@@ -150,6 +157,8 @@ class Confirmation(Desk):
                             "outcome_action": None,
                             "outcome_note": None,
                             "outcome_photo": None,
+                            "outcome_point": None,
+                            "outcome_point_m": None,
                             "confirm_deadline": None,
                             "resolve_prompt_outbox_id": None,
                         }

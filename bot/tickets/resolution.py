@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from bot.core import buttons, notices
 from bot.core.buttons import Press
-from bot.core.config import OUTCOME_CLASSES
+from bot.core.config import GUIDED_ACTION, OUTCOME_CLASSES
 from bot.core.i18n import t
 from bot.core.notices import Button, Markup
 from bot.core.people import ROW_GONE, Answer, Person
+from bot.core.vending_points import PointNearby, distance_text, measure, nearest_points
 from bot.tickets import cards
 from bot.tickets.confirmation import Confirmation
 from storage import photos as photo_rows
@@ -61,7 +62,37 @@ class Resolution(Confirmation):
             return notices.inline(
                 [*rows, [button(t(locale, "button.back"), Press.RESOLVE), cancel]]
             )
+        if stage == "point":
+            rows = [
+                [
+                    button(
+                        t(
+                            locale,
+                            "resolve.point_button",
+                            name=n.point.name.get(locale),
+                            distance=distance_text(n.distance_m, locale),
+                            direction=t(locale, f"compass.{n.compass}"),
+                        ),
+                        Press.VENDING_POINT,
+                        n.point.id,
+                    )
+                ]
+                for n in self.points_for(ticket)
+            ]
+            skip = button(t(locale, "button.skip"), Press.NO_POINT)
+            return notices.inline([*rows, [skip, cancel]])
         return notices.inline([[button(t(locale, "button.skip"), Press.NO_NOTE), cancel]])
+
+    def points_for(self, ticket: Ticket) -> list[PointNearby]:
+        """The three nearest points open now that suit the ticket's category."""
+        settings = self.directory.settings
+        return nearest_points(
+            list(settings.vending_points),
+            ticket.latitude,
+            ticket.longitude,
+            self.clock.now().astimezone(settings.zone),
+            category=ticket.category,
+        )
 
     def _prompt_text(self, ticket: Ticket, stage: str, locale: str) -> str:
         officer = cards.mention(ticket.claimed_by or 0, ticket.claimed_by_name or "")
@@ -71,6 +102,8 @@ class Resolution(Confirmation):
         if stage == "action":
             outcome = t(locale, f"outcome.{ticket.resolve_class}")
             return t(locale, "resolve.ask_action", officer=officer, number=number, outcome=outcome)
+        if stage == "point":
+            return t(locale, "resolve.ask_point", officer=officer, number=number)
         limit = self.directory.settings.workflow.max_note_length
         return t(locale, "resolve.ask_note", officer=officer, number=number, limit=limit)
 
@@ -117,7 +150,9 @@ class Resolution(Confirmation):
 
     async def start(self, ticket_id: int, person: Person) -> Answer:
         """The holder pressed "Resolve": ask for the outcome class (service first)."""
-        return await self._step(ticket_id, person, None, "class", {"resolve_class": None})
+        return await self._step(
+            ticket_id, person, None, "class", {"resolve_class": None, "resolve_point": None}
+        )
 
     async def choose_class(self, ticket_id: int, person: Person, outcome: str) -> Answer:
         if outcome not in OUTCOME_CLASSES:
@@ -125,7 +160,39 @@ class Resolution(Confirmation):
         return await self._step(ticket_id, person, "class", "action", {"resolve_class": outcome})
 
     async def choose_action(self, ticket_id: int, person: Person, code: str) -> Answer:
-        return await self._step(ticket_id, person, "action", "note", {"resolve_action": code})
+        return await self._step(
+            ticket_id, person, "action", "note", {"resolve_action": code, "resolve_point": None}
+        )
+
+    async def choose_point(self, ticket_id: int, person: Person, point_id: str | None) -> Answer:
+        """The officer picked the vending point the vendor was guided to (None: skipped)."""
+        if point_id is not None and point_id not in self.directory.vending_points:
+            return Answer("", True, key="button.unknown")
+        async with self.db.transaction() as conn:
+            ticket = await self._load_held(conn, ticket_id, person)
+            if isinstance(ticket, Answer):
+                return ticket
+            locale = self.squad_locale(ticket)
+            if ticket.resolve_stage != "point":
+                return self.stale(locale)
+            # Any point suited to the category: one offered may have closed since (a point
+            # that closed while the officer chose is still where the vendor went).
+            suited = self.directory.vending_points.get(point_id or "")
+            if (
+                suited is not None
+                and suited.categories
+                and ticket.category not in suited.categories
+            ):
+                return Answer(t(locale, "button.unknown"), True)
+            await ticket_rows.set_ticket(
+                conn, ticket_id, resolve_point=point_id, resolve_stage="note"
+            )
+            await ticket_rows.add_event(
+                conn, ticket_id, "point_chosen", self.clock.now(), person.id, point=point_id
+            )
+            ticket = await self.reload(conn, ticket_id)
+            await self._show_prompt(conn, ticket, "note")
+        return Answer("")
 
     async def _step(
         self,
@@ -147,6 +214,8 @@ class Resolution(Confirmation):
                 codes = {a.code for a in actions}
                 if values["resolve_action"] not in codes:
                     return Answer(t(locale, "button.unknown"), True)
+            if values.get("resolve_action") == GUIDED_ACTION and self.points_for(ticket):
+                stage = "point"  # which point: asked only when one is open to pick
             await ticket_rows.set_ticket(conn, ticket_id, **(values | {"resolve_stage": stage}))
             ticket = await self.reload(conn, ticket_id)
             await self._show_prompt(conn, ticket, stage)
@@ -158,7 +227,12 @@ class Resolution(Confirmation):
             if isinstance(ticket, Answer):
                 return ticket
             await ticket_rows.set_ticket(
-                conn, ticket_id, resolve_stage=None, resolve_class=None, resolve_action=None
+                conn,
+                ticket_id,
+                resolve_stage=None,
+                resolve_class=None,
+                resolve_action=None,
+                resolve_point=None,
             )
             if ticket.resolve_prompt_outbox_id is not None:
                 await self._close_prompt(conn, ticket, "resolve.cancelled")
@@ -213,10 +287,17 @@ class Resolution(Confirmation):
             if isinstance(ticket, Answer):
                 return ticket
             locale = self.squad_locale(ticket)
-            if ticket.resolve_stage != "note":
+            # A note sent while the points are offered skips the choice of a point.
+            if ticket.resolve_stage not in ("note", "point"):
                 return self.stale(locale)
             now = self.clock.now()
             window = self.directory.settings.workflow.confirm_window
+            point = self.directory.vending_points.get(ticket.resolve_point or "")
+            point_m = (
+                round(measure(point, ticket.latitude, ticket.longitude).distance_m)
+                if point is not None
+                else None
+            )
             if not await ticket_rows.move_ticket(
                 conn,
                 ticket_id,
@@ -228,6 +309,9 @@ class Resolution(Confirmation):
                 outcome_note=note,
                 outcome_photo=photo,
                 resolve_stage=None,
+                resolve_point=None,
+                outcome_point=point.id if point is not None else None,
+                outcome_point_m=point_m,
                 confirm_deadline=now + window,
             ):
                 return self.stale(locale)
@@ -241,6 +325,8 @@ class Resolution(Confirmation):
                 action=ticket.resolve_action,
                 note=note,
                 photo=photo is not None,
+                point=point.id if point is not None else None,
+                point_m=point_m,
             )
             if photo is not None:
                 round_ = ticket.rework_count

@@ -75,6 +75,9 @@ class Views(Desk):
             extra = self.directory.squads[detail["squad"]].name.get(locale)
         elif event.kind == "rated":
             extra = "⭐" * int(detail["rating"])
+        elif event.kind == "point_chosen":
+            point = self.directory.vending_points.get(detail.get("point") or "")
+            extra = point.name.get(locale) if point else t(locale, "view.point_skipped")
         if event.kind in ("reported", "confirmed", "reopened", "rated"):
             actor = t(locale, "view.reporter")
         key = f"event.{event.kind}"
