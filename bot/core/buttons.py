@@ -12,6 +12,7 @@ from enum import StrEnum
 VERSION = "v1"
 MAX_BYTES = 64  # Telegram's limit on callback_data
 
+
 class Press(StrEnum):
     """Every button action; the value is what the button's data carries."""
 
@@ -19,6 +20,9 @@ class Press(StrEnum):
     CATEGORY = "cat"
     SKIP = "skip"
     CANCEL = "cancel"
+    # "same problem?"
+    JOIN = "join"
+    NOT_SAME = "new"
     # the officer workflow on the card
     CLAIM = "claim"
     ARRIVE = "arrive"
