@@ -155,6 +155,11 @@ tickets = Table(
     # After a hand-over: the squad that missed the deadline, and which deadline.
     Column("handed_from", Text),
     Column("handed_stage", Text),
+    # "Same problem?": supporters who joined, when the leads were told, the kept ticket of a
+    # merged duplicate.
+    Column("supporters", Integer, nullable=False, server_default="0"),
+    Column("support_alerted_at", UtcTime),
+    Column("duplicate_of", Integer),
     Index("tickets_by_squad_status", "squad_id", "status"),
     Index("tickets_by_card", "card_outbox_id"),
     Index("tickets_by_resolve_prompt", "resolve_prompt_outbox_id"),

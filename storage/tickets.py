@@ -75,6 +75,10 @@ class Ticket:
     first_resolved_at: datetime | None = None
     handed_from: str | None = None
     handed_stage: str | None = None
+    # "Same problem?": how many joined it, when the leads were told, what it duplicates.
+    supporters: int = 0
+    support_alerted_at: datetime | None = None
+    duplicate_of: int | None = None
 
 
 class TicketChange(TypedDict, total=False):
@@ -138,6 +142,9 @@ class TicketChange(TypedDict, total=False):
     first_resolved_at: datetime | None
     handed_from: str | None
     handed_stage: str | None
+    supporters: int
+    support_alerted_at: datetime | None
+    duplicate_of: int | None
 
 
 @dataclass(frozen=True)

@@ -84,6 +84,9 @@ async def test_joining_makes_a_supporter_without_a_new_ticket(
     [supporter] = await supporters(harness, ticket_id)
     assert (LIU, "刘阿姨", False) == (supporter.user_id, supporter.user_name, supporter.private)
     assert "supported" == (await harness.events(ticket_id))[-1].kind
+    card = await harness.card(ticket_id)
+    assert "👥 +1" in (card.text or "")
+    assert "刘阿姨" not in (card.text or "")
     receipt = harness.bot_last(MARKET_GROUP)
     assert "已加入工单 #1001" in (receipt.text or "")
     assert [] == receipt.button_labels

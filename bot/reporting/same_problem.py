@@ -26,6 +26,7 @@ from bot.core.notices import Button
 from bot.core.people import Answer, Person
 from bot.reporting.location import LocationStep
 from bot.tickets import cards
+from bot.tickets.ticket_ops import Desk
 from storage import drafts as draft_rows
 from storage import supporters as support_rows
 from storage import tickets as ticket_rows
@@ -180,7 +181,10 @@ class SameProblemStep(LocationStep):
         return Answer(t(locale, "same.joined_toast", number=cards.ticket_number(ticket.id)))
 
     async def _after_join(self, conn: Connection, ticket_id: int, count: int) -> None:
-        """What a new supporter changes on the ticket (the card, priority); none yet."""
+        """A new supporter: the card shows their number."""
+        await ticket_rows.set_ticket(conn, ticket_id, supporters=count)
+        desk = Desk(self.db, self.directory, self.outbox, self.clock)
+        await desk.refresh_card(conn, await desk.reload(conn, ticket_id), purpose="card_refresh")
 
     async def _joined_receipt(self, conn: Connection, draft: Draft, number: str) -> None:
         body = t(draft.user_locale, "same.joined", number=number)

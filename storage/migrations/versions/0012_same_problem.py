@@ -1,5 +1,7 @@
 """The "same problem?" offer: a draft may wait on the offer to join a nearby open ticket (stage
-``same``, the ticket in ``same_ticket_id``), and a ticket keeps its supporters.
+``same``, the ticket in ``same_ticket_id``), and a ticket keeps its supporters (a table,
+and their number on the ticket), when its leads were told of them, and, for a merged
+duplicate, the ticket it duplicates.
 
 Every existing row keeps its place: old drafts have no offer; the one-open-draft index is
 rebuilt to count the new stage as open.
@@ -33,6 +35,10 @@ def upgrade() -> None:
         unique=True,
         sqlite_where=sa.text(OPEN_NOW),
     )
+    with op.batch_alter_table("tickets") as batch:
+        batch.add_column(sa.Column("supporters", sa.Integer, nullable=False, server_default="0"))
+        batch.add_column(sa.Column("support_alerted_at", sa.Float))
+        batch.add_column(sa.Column("duplicate_of", sa.Integer))
     op.create_table(
         "ticket_supporters",
         sa.Column("id", sa.Integer, primary_key=True),
@@ -50,6 +56,10 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("ticket_supporters")
+    with op.batch_alter_table("tickets") as batch:
+        batch.drop_column("duplicate_of")
+        batch.drop_column("support_alerted_at")
+        batch.drop_column("supporters")
     op.drop_index("one_open_draft_per_person", "report_drafts")
     op.create_index(
         "one_open_draft_per_person",
