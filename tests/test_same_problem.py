@@ -177,3 +177,45 @@ async def test_offer_in_english(world: World, settings: Settings, clock: FakeClo
     await harness.press(MARKET_GROUP, panel.message_id, LIU, panel.callback_data[0])
     assert "You joined ticket #1001" in (harness.bot_last(MARKET_GROUP).text or "")
     await harness.stop()
+
+
+async def resolve_1001(harness: Harness) -> None:
+    from tests.test_workflow import LI_MING, resolve
+
+    await harness.press_on_card(1001, LI_MING, "v1:claim:1001")
+    await resolve(harness, 1001)
+
+
+async def test_result_reaches_a_public_supporter_by_mention(
+    harness: Harness, clock: FakeClock
+) -> None:
+    """A supporter in the group is mentioned under the result; only the reporter confirms."""
+    await first_ticket(harness, clock)
+    panel = await offer_in_group(harness, LIU)
+    await harness.press(MARKET_GROUP, panel.message_id, LIU, panel.callback_data[0])
+    await resolve_1001(harness)
+    result = harness.bot_last(MARKET_GROUP)
+    assert '同一问题上报人：<a href="tg://user?id=9002">刘阿姨</a>' in (result.text or "")
+    press = await harness.press(MARKET_GROUP, result.message_id, LIU, "v1:ok:1001")
+    assert True is harness.answer_to(press).get("show_alert")
+    assert "resolved" == (await harness.ticket(1001)).status
+
+
+async def test_result_reaches_a_private_supporter_privately(
+    harness: Harness, clock: FakeClock
+) -> None:
+    """A private supporter gets the result in the private chat; the group never names them."""
+    await first_ticket(harness, clock)
+    await harness.say(LIU, LIU, text=f"/start r{abs(MARKET_GROUP)}")
+    await harness.say(LIU, LIU, location=NEAR)
+    panel = harness.bot_last(LIU)
+    await harness.press(LIU, panel.message_id, LIU, panel.callback_data[0])
+    offer = harness.bot_last(LIU)
+    await harness.press(LIU, offer.message_id, LIU, offer.callback_data[0])
+    await resolve_1001(harness)
+    private = harness.bot_last(LIU)
+    assert "您关注的同一问题有了处理结果" in (private.text or "")
+    assert "#1001" in (private.text or "")
+    assert all(
+        "刘阿姨" not in (m.text or m.caption or "") for m in harness.world.sent_to(MARKET_GROUP)
+    )
