@@ -19,6 +19,7 @@ from tests.harness import (
 )
 
 NEAR = (IN_WEST[0] + 0.00036, IN_WEST[1])  # 40 m north
+ZHOU = 9011  # another shop owner of the market group
 FARTHER = (IN_WEST[0] + 0.0006, IN_WEST[1])  # 67 m north, outside vending's 50 m
 
 
@@ -219,3 +220,24 @@ async def test_result_reaches_a_private_supporter_privately(
     assert all(
         "刘阿姨" not in (m.text or m.caption or "") for m in harness.world.sent_to(MARKET_GROUP)
     )
+
+
+async def test_leads_are_told_once_at_the_support_threshold(
+    world: World, settings: Settings, clock: FakeClock
+) -> None:
+    """With support_alert_at 2, the second supporter tells the leads once, with an event."""
+    intake = settings.intake.model_copy(update={"support_alert_at": 2})
+    harness = await start_harness(world, settings.model_copy(update={"intake": intake}), clock)
+    world.add_user(ZHOU, "周大姐")
+    world.chat(MARKET_GROUP).members[ZHOU] = "member"
+    await first_ticket(harness, clock)
+    for user in (LIU, ZHOU):
+        panel = await offer_in_group(harness, user)
+        await harness.press(MARKET_GROUP, panel.message_id, user, panel.callback_data[0])
+        told = [m for m in harness.world.sent_to(MINZHU_SQUAD) if "📣" in (m.text or "")]
+        assert (1 if user == ZHOU else 0) == len(told)
+    assert "已有 3 位商户上报同一问题" in (told[0].text or "")
+    kinds = [event.kind for event in await harness.events(1001)]
+    assert 1 == kinds.count("support_alert")
+    assert "👥 +2" in ((await harness.card(1001)).text or "")
+    await harness.stop()

@@ -278,6 +278,8 @@ class Intake(Strict):
     max_reports_per_hour: int = Field(default=6, ge=1, le=1000)
     # "Same problem?": the radius for categories that set none; 0 turns the offer off.
     join_radius_m: float = Field(default=50.0, ge=0, le=5000)
+    # Support counts toward priority: at this many supporters the squad's leads are told once.
+    support_alert_at: int = Field(default=3, ge=1, le=1000)
 
 
 class Action(Strict):

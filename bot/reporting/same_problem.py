@@ -21,7 +21,7 @@ from geopy.distance import geodesic
 
 from bot.core import buttons, notices
 from bot.core.buttons import Press
-from bot.core.i18n import t
+from bot.core.i18n import Raw, t
 from bot.core.notices import Button
 from bot.core.people import Answer, Person
 from bot.reporting.location import LocationStep
@@ -181,10 +181,39 @@ class SameProblemStep(LocationStep):
         return Answer(t(locale, "same.joined_toast", number=cards.ticket_number(ticket.id)))
 
     async def _after_join(self, conn: Connection, ticket_id: int, count: int) -> None:
-        """A new supporter: the card shows their number."""
+        """A new supporter: the card shows their number; at ``intake.support_alert_at``
+        supporters the squad's leads are told, once (an event on the ticket)."""
         await ticket_rows.set_ticket(conn, ticket_id, supporters=count)
         desk = Desk(self.db, self.directory, self.outbox, self.clock)
-        await desk.refresh_card(conn, await desk.reload(conn, ticket_id), purpose="card_refresh")
+        ticket = await desk.reload(conn, ticket_id)
+        await desk.refresh_card(conn, ticket, purpose="card_refresh")
+        if count < self.directory.settings.intake.support_alert_at or ticket.support_alerted_at:
+            return
+        now = self.clock.now()
+        await ticket_rows.set_ticket(conn, ticket_id, support_alerted_at=now)
+        await ticket_rows.add_event(conn, ticket_id, "support_alert", now, supporters=count)
+        squad = self.directory.squads[ticket.squad_id]
+        locale = self.directory.squad_locale(squad)
+        body = t(
+            locale,
+            "same.tell_leads",
+            number=cards.ticket_number(ticket_id),
+            count=count + 1,
+            category=self.directory.category_name(ticket.category, locale),
+            grid=self.directory.grid_name(ticket.grid_id, locale),
+            leads=Raw(
+                " ".join(
+                    cards.mention(m.telegram_id, m.name) for m in self.directory.leads_of(squad)
+                )
+            ),
+        )
+        chat = self.directory.lead_chat(squad)
+        if chat == squad.dispatch_chat_id:
+            await desk.tell_squad(conn, ticket, body)
+        else:
+            await self.outbox.put(
+                conn, notices.text(chat, body, "lead_notice", ticket_id=ticket_id)
+            )
 
     async def _joined_receipt(self, conn: Connection, draft: Draft, number: str) -> None:
         body = t(draft.user_locale, "same.joined", number=number)
