@@ -17,6 +17,7 @@ from bot.duty.escalation import Escalator
 from bot.duty.on_duty import Duty
 from bot.figures.reports import Reports
 from bot.reporting.intake import Intake
+from bot.tickets.merge import Merger
 from bot.tickets.resolution import Resolution
 from bot.tickets.ticket_ops import Alarm
 from bot.tickets.views import Views
@@ -41,6 +42,7 @@ class Services:
     alarm: Alarm
     reports: Reports
     inbox: Inbox
+    merger: Merger
 
     @classmethod
     def create(
@@ -82,6 +84,7 @@ class Services:
             alarm,
             Reports(*desk),
             Inbox(db, clock),
+            Merger(*desk),
         )
 
     async def open(self, bot_username: str) -> None:

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-from bot.core.config import Settings
+from pathlib import Path
+
+import pytest
+
+from bot.core.config import Database as DatabaseSettings
+from bot.core.config import DigestSettings, Settings, load_settings
 from standin import ChatMessage, World
 from storage import supporters as support_rows
 from tests.bilingual import in_language
 from tests.clock import FakeClock
+from tests.conftest import EXAMPLE
 from tests.harness import (
     CHEN,
     IN_WEST,
@@ -17,6 +23,19 @@ from tests.harness import (
     Harness,
     start_harness,
 )
+
+
+@pytest.fixture(name="settings")
+def fixture_settings(tmp_path: Path) -> Settings:
+    """The example's join radii (vending 50 m, noise 150 m), in a test database."""
+    settings = load_settings(EXAMPLE)
+    return settings.model_copy(
+        update={
+            "database": DatabaseSettings(path=str(tmp_path / "griddesk.db")),
+            "digest": DigestSettings(time="23:59"),
+        }
+    )
+
 
 NEAR = (IN_WEST[0] + 0.00036, IN_WEST[1])  # 40 m north
 ZHOU = 9011  # another shop owner of the market group

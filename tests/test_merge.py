@@ -1,0 +1,73 @@
+"""Merging a duplicate: /merge in the squad chat by a lead or the claimer; refusals polite."""
+
+from __future__ import annotations
+
+from storage import supporters as support_rows
+from tests.harness import (
+    CHEN,
+    IN_NORTH,
+    IN_WEST,
+    LI_MING,
+    LIU,
+    MARKET_GROUP,
+    MINZHU_SQUAD,
+    NORTH_GROUP,
+    WANG,
+    Harness,
+)
+
+LEAD_ZHANG = 710001  # a lead of the Minzhu squad
+OTHER_SPOT = (IN_WEST[0] + 0.002, IN_WEST[1])  # 220 m away: no "same problem?" offer
+
+
+async def two_tickets(harness: Harness) -> None:
+    await harness.report_in_group(MARKET_GROUP, WANG, details={"text": "水果车"})
+    await harness.report_in_group(MARKET_GROUP, LIU, point=OTHER_SPOT, details={"text": "又一辆"})
+
+
+async def merge(harness: Harness, user_id: int, text: str = "/merge 1002 1001") -> str:
+    await harness.say(MINZHU_SQUAD, user_id, text=text)
+    return harness.bot_last(MINZHU_SQUAD).text or ""
+
+
+async def test_lead_merges_a_duplicate(harness: Harness) -> None:
+    """#1002 closes as a duplicate of #1001; its reporter supports #1001; both timelines say so."""
+    await two_tickets(harness)
+    answer = await merge(harness, LEAD_ZHANG)
+    assert "已将 #1002 合并入 #1001" in answer
+    duplicate = await harness.ticket(1002)
+    assert ("closed", "duplicate", 1001) == (
+        duplicate.status,
+        duplicate.close_reason,
+        duplicate.duplicate_of,
+    )
+    async with harness.services.db.transaction() as conn:
+        supporters = await support_rows.supporters_of(conn, 1001)
+    assert [LIU] == [s.user_id for s in supporters]
+    assert 1 == (await harness.ticket(1001)).supporters
+    assert "merged_into" == (await harness.events(1002))[-1].kind
+    assert "merged_from" == (await harness.events(1001))[-1].kind
+    assert "#1001" in (harness.bot_last(MARKET_GROUP).text or "")
+    assert "👥 +1" in ((await harness.card(1001)).text or "")
+    assert [] == harness.rejected_calls()
+
+
+async def test_the_claimer_may_merge_an_officer_not(harness: Harness) -> None:
+    """An officer not holding #1002 is refused; once they claim it, they may merge it."""
+    await two_tickets(harness)
+    assert "只有带班领导或 #1002 的认领人可以合并" in await merge(harness, LI_MING)
+    assert "dispatched" == (await harness.ticket(1002)).status
+    await harness.press_on_card(1002, LI_MING, "v1:claim:1002")
+    assert "已将 #1002 合并入 #1001" in await merge(harness, LI_MING)
+
+
+async def test_closed_ticket_and_other_squad_are_refused(harness: Harness) -> None:
+    """A closed ticket, another squad's ticket, or a bad command is refused; nothing changes."""
+    await two_tickets(harness)
+    await merge(harness, LEAD_ZHANG)
+    assert "#1002 已处置或已结案" in await merge(harness, LEAD_ZHANG)
+    await harness.report_in_group(NORTH_GROUP, CHEN, point=IN_NORTH)
+    assert "#1003 不属于本中队" in await merge(harness, LEAD_ZHANG, "/merge 1003 1001")
+    assert "用法" in await merge(harness, LEAD_ZHANG, "/merge 1001")
+    assert "dispatched" == (await harness.ticket(1003)).status
+    assert 1 == (await harness.ticket(1001)).supporters
