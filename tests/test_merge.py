@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from storage import supporters as support_rows
+from tests.clock import FakeClock
 from tests.harness import (
     CHEN,
     IN_NORTH,
@@ -15,12 +16,16 @@ from tests.harness import (
     WANG,
     Harness,
 )
+from tests.test_same_problem import fixture_settings  # noqa: F401  (the join radii on)
 
+CHEN_IN_MARKET = 9011  # a third shop owner of the market group
 LEAD_ZHANG = 710001  # a lead of the Minzhu squad
 OTHER_SPOT = (IN_WEST[0] + 0.002, IN_WEST[1])  # 220 m away: no "same problem?" offer
 
 
 async def two_tickets(harness: Harness) -> None:
+    harness.world.add_user(CHEN_IN_MARKET, "周大姐")
+    harness.world.chat(MARKET_GROUP).members[CHEN_IN_MARKET] = "member"
     await harness.report_in_group(MARKET_GROUP, WANG, details={"text": "水果车"})
     await harness.report_in_group(MARKET_GROUP, LIU, point=OTHER_SPOT, details={"text": "又一辆"})
 
@@ -71,3 +76,23 @@ async def test_closed_ticket_and_other_squad_are_refused(harness: Harness) -> No
     assert "用法" in await merge(harness, LEAD_ZHANG, "/merge 1001")
     assert "dispatched" == (await harness.ticket(1003)).status
     assert 1 == (await harness.ticket(1001)).supporters
+
+
+async def test_digest_counts_joins_and_merges(harness: Harness, clock: FakeClock) -> None:
+    """A join and a merge make two duplicates avoided, in the JSON and in both languages."""
+    from tests.test_same_problem import NEAR
+
+    await two_tickets(harness)
+    await harness.say(MARKET_GROUP, CHEN_IN_MARKET, text="/report")
+    prompt = harness.bot_last(MARKET_GROUP)
+    await harness.say(MARKET_GROUP, CHEN_IN_MARKET, location=NEAR, reply_to=prompt.message_id)
+    panel = harness.bot_last(MARKET_GROUP)
+    await harness.press(MARKET_GROUP, panel.message_id, CHEN_IN_MARKET, panel.callback_data[0])
+    await harness.press(MARKET_GROUP, panel.message_id, CHEN_IN_MARKET, "v1:join:3")
+    await merge(harness, LEAD_ZHANG)
+    reports = harness.services.reports
+    digest = await reports.digest(clock.now().astimezone(harness.services.settings.zone).date())
+    total = digest.as_json()["total"]
+    assert (1, 1, 2) == (total["joined"], total["merged"], total["duplicates_avoided"])
+    assert "避免重复立案 2 件：加入同一问题 1 · 合并 1" in reports.render(digest, "zh")
+    assert "duplicates avoided: 2 (1 joined · 1 merged)" in reports.render(digest, "en")
