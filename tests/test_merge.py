@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from bot.core.config import Settings
+from standin import World
 from storage import supporters as support_rows
+from tests.bilingual import in_language
 from tests.clock import FakeClock
 from tests.harness import (
     CHEN,
@@ -15,6 +18,7 @@ from tests.harness import (
     NORTH_GROUP,
     WANG,
     Harness,
+    start_harness,
 )
 from tests.test_same_problem import fixture_settings  # noqa: F401  (the join radii on)
 
@@ -96,3 +100,17 @@ async def test_digest_counts_joins_and_merges(harness: Harness, clock: FakeClock
     assert (1, 1, 2) == (total["joined"], total["merged"], total["duplicates_avoided"])
     assert "避免重复立案 2 件：加入同一问题 1 · 合并 1" in reports.render(digest, "zh")
     assert "duplicates avoided: 2 (1 joined · 1 merged)" in reports.render(digest, "en")
+
+
+async def test_merge_in_english_and_outside_the_squad_chat(
+    world: World, settings: Settings, clock: FakeClock
+) -> None:
+    """An English squad reads the merge in English; /merge in a grid group is refused."""
+    harness = await start_harness(world, in_language(settings, "en"), clock)
+    await two_tickets(harness)
+    await harness.say(MARKET_GROUP, WANG, text="/merge 1002 1001")
+    assert "Merge tickets in the squad chat." in (harness.bot_last(MARKET_GROUP).text or "")
+    assert "dispatched" == (await harness.ticket(1002)).status
+    assert "Merged #1002 into #1001" in await merge(harness, LEAD_ZHANG)
+    assert "merged it into #1001" in await merge(harness, LEAD_ZHANG, "/ticket 1002")
+    await harness.stop()

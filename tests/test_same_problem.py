@@ -260,3 +260,30 @@ async def test_leads_are_told_once_at_the_support_threshold(
     assert 1 == kinds.count("support_alert")
     assert "👥 +2" in ((await harness.card(1001)).text or "")
     await harness.stop()
+
+
+async def test_joining_ones_own_ticket_adds_no_supporter(
+    harness: Harness, clock: FakeClock
+) -> None:
+    """The reporter of #1001 joining it again gets the receipt; nobody new is counted."""
+    await first_ticket(harness, clock)
+    panel = await offer_in_group(harness, WANG)
+    await harness.press(MARKET_GROUP, panel.message_id, WANG, panel.callback_data[0])
+    assert "已加入工单 #1001" in (harness.bot_last(MARKET_GROUP).text or "")
+    assert [] == await supporters(harness, 1001)
+    assert (1, 0) == (await harness.ticket_count(), (await harness.ticket(1001)).supporters)
+
+
+async def test_join_after_the_ticket_was_resolved_goes_on_as_new(
+    harness: Harness, clock: FakeClock
+) -> None:
+    """Join pressed after #1001 was resolved: a polite alert, and the details step follows."""
+    await first_ticket(harness, clock)
+    panel = await offer_in_group(harness, LIU)
+    join = panel.callback_data[0]
+    await resolve_1001(harness)
+    press = await harness.press(MARKET_GROUP, panel.message_id, LIU, join)
+    assert "该工单已处理完毕" in harness.answer_to(press).get("text", "")
+    assert [] == await supporters(harness, 1001)
+    await harness.say(MARKET_GROUP, LIU, text="又来了", reply_to=panel.message_id)
+    assert 2 == await harness.ticket_count()

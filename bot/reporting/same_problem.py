@@ -153,7 +153,8 @@ class SameProblemStep(LocationStep):
                 conn, draft.id, "same", stage="joined", ended_at=now
             ):
                 return Answer(t(locale, "button.stale"), alert=True)
-            await support_rows.add_supporter(
+            # Their own ticket, or one they already support: nothing new to count.
+            added = ticket.reporter_id != person.id and await support_rows.add_supporter(
                 conn,
                 support_rows.Supporter(
                     ticket_id=ticket.id,
@@ -166,18 +167,19 @@ class SameProblemStep(LocationStep):
                     at=now,
                 ),
             )
-            count = await support_rows.supporter_count(conn, ticket.id)
-            await ticket_rows.add_event(
-                conn,
-                ticket.id,
-                "supported",
-                now,
-                person.id,
-                private=draft.private,
-                supporters=count,
-            )
             await self._joined_receipt(conn, draft, cards.ticket_number(ticket.id))
-            await self._after_join(conn, ticket.id, count)
+            if added:
+                count = await support_rows.supporter_count(conn, ticket.id)
+                await ticket_rows.add_event(
+                    conn,
+                    ticket.id,
+                    "supported",
+                    now,
+                    person.id,
+                    private=draft.private,
+                    supporters=count,
+                )
+                await self._after_join(conn, ticket.id, count)
         return Answer(t(locale, "same.joined_toast", number=cards.ticket_number(ticket.id)))
 
     async def _after_join(self, conn: Connection, ticket_id: int, count: int) -> None:
