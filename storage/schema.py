@@ -161,6 +161,7 @@ tickets = Table(
     Column("support_alerted_at", UtcTime),
     Column("duplicate_of", Integer),
     Index("tickets_by_squad_status", "squad_id", "status"),
+    Index("tickets_by_category_status", "category", "status"),  # "same problem?" look-up
     Index("tickets_by_card", "card_outbox_id"),
     Index("tickets_by_resolve_prompt", "resolve_prompt_outbox_id"),
     Index("tickets_by_reported_at", "reported_at"),

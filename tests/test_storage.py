@@ -88,7 +88,9 @@ async def test_frequent_queries_read_no_whole_table(tmp_path: Path) -> None:
     from sqlalchemy import event
 
     from storage import outbox as outbox_rows
+    from storage import supporters as support_rows
     from storage import tickets as ticket_rows
+    from storage.lifecycle import open_states
 
     db = Database(tmp_path / "plans.db")
     await db.open()
@@ -109,6 +111,10 @@ async def test_frequent_queries_read_no_whole_table(tmp_path: Path) -> None:
         await ticket_rows.unconfirmed_due(conn, now)
         await ticket_rows.ticket_by_message(conn, -100, 7, "card_outbox_id")
         await ticket_rows.ticket_by_message(conn, -100, 7, "resolve_prompt_outbox_id")
+        # "same problem?": the open tickets of a category near a point, a ticket's supporters
+        await support_rows.tickets_near(conn, "vending", open_states(), 34.6, 119.2, 1e-3, 1e-3)
+        await support_rows.supporters_of(conn, 1001)
+        await support_rows.supporter_count(conn, 1001)
     await db.close()
     plans = []
     with sqlite3.connect(tmp_path / "plans.db") as conn:

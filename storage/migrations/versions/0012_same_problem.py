@@ -39,6 +39,7 @@ def upgrade() -> None:
         batch.add_column(sa.Column("supporters", sa.Integer, nullable=False, server_default="0"))
         batch.add_column(sa.Column("support_alerted_at", sa.Float))
         batch.add_column(sa.Column("duplicate_of", sa.Integer))
+    op.create_index("tickets_by_category_status", "tickets", ["category", "status"])
     op.create_table(
         "ticket_supporters",
         sa.Column("id", sa.Integer, primary_key=True),
@@ -56,6 +57,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("ticket_supporters")
+    op.drop_index("tickets_by_category_status", "tickets")
     with op.batch_alter_table("tickets") as batch:
         batch.drop_column("duplicate_of")
         batch.drop_column("support_alerted_at")
