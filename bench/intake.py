@@ -145,6 +145,10 @@ def _config(tmp: str, base_url: str, telegram: Mapping[str, Any] | None = None) 
     raw["database"]["path"] = str(Path(tmp) / "bench.db")
     raw["telegram"] = {"base_url": base_url, "rate_limiter": False, **(telegram or {})}
     raw["intake"]["max_reports_per_hour"] = 1000  # one benchmark owner reports hundreds
+    # Each benchmark report is a new problem at the same few spots: no "same problem?" offer.
+    raw["intake"]["join_radius_m"] = 0
+    for category in raw["categories"]:
+        category.pop("join_radius_m", None)
     for grid in raw["grids"]:
         if "geojson_file" in grid:
             grid["geojson_file"] = str(CONFIG.parent / grid["geojson_file"])

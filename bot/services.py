@@ -19,6 +19,7 @@ from bot.figures.broadcasts import Broadcasts
 from bot.figures.reports import Reports
 from bot.reporting.intake import Intake
 from bot.reporting.points import Points
+from bot.tickets.merge import Merger
 from bot.tickets.resolution import Resolution
 from bot.tickets.ticket_ops import Alarm
 from bot.tickets.views import Views
@@ -45,6 +46,7 @@ class Services:
     inbox: Inbox
     broadcasts: Broadcasts
     points: Points
+    merger: Merger
 
     @classmethod
     def create(
@@ -88,6 +90,7 @@ class Services:
             Inbox(db, clock),
             Broadcasts(*desk),
             Points(db, directory, outbox, clock),
+            Merger(*desk),
         )
 
     async def open(self, bot_username: str) -> None:

@@ -138,7 +138,8 @@ class Script:
 
 async def play(script: Script, settings: Settings) -> None:
     """The story: an evening report that escalates and is then handled to "solved",
-    and the next morning three more reports (in a group, as admin, privately) and a refusal.
+    and the next morning three more reports (in a group, as admin, privately), a neighbour
+    joining the first as the same problem, and a refusal.
     """
     market, north = settings.grid_groups[0], settings.grid_groups[-1]
     market_point = inside(settings, market.grids[0])
@@ -158,6 +159,17 @@ async def play(script: Script, settings: Settings) -> None:
         text="水果三轮车停在消防通道上，堵了半小时了",
         reply_to=script.last_id(market.chat_id),
     )
+    script.clock.advance(3)
+    # A neighbour reports the same fruit truck 30 m away: "same as #1002?" -> Join (no ticket).
+    await script.say(market.chat_id, LIU, text="/report")
+    await script.say(
+        market.chat_id,
+        LIU,
+        location=(market_point[0] + 0.00027, market_point[1]),
+        reply_to=script.last_id(market.chat_id),
+    )
+    await script.press(market.chat_id, LIU, 0)
+    await script.press(market.chat_id, LIU, 0)
     script.clock.advance(1)
     # A far-away pin is refused; the reporter cancels.
     await script.say(market.chat_id, WANG, text="/report")
@@ -268,7 +280,11 @@ async def run_demo(
             )
             app = build_application(
                 # The story clock jumps minutes at a time; pacing by it would never wait out.
-                settings, DEMO_TOKEN, clock=clock, config_dir=config.parent, rate_limit=False
+                settings,
+                DEMO_TOKEN,
+                clock=clock,
+                config_dir=config.parent,
+                rate_limit=False,
             )
             services = app.bot_data[SERVICES_KEY]
 

@@ -50,6 +50,10 @@ async def _route(data: str | None, context: GridContext, update: Update) -> Answ
             return await intake.skip_details(row, person)
         case Press.CANCEL:
             return await intake.cancel_by_button(row, person)
+        case Press.JOIN:
+            return await intake.join(row, person)
+        case Press.NOT_SAME:
+            return await intake.not_same(row, person)
         case Press.CLAIM:
             return await workflow.claim(row, person)
         case Press.ARRIVE:

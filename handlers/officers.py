@@ -72,6 +72,22 @@ async def ticket_command(update: Update, context: GridContext) -> None:
     await _reply(context, update, body, "view")
 
 
+async def merge_command(update: Update, context: GridContext) -> None:
+    """``/merge 1043 1042``: close #1043 as a duplicate of #1042."""
+    message = update.effective_message
+    if message is None or message.from_user is None:
+        return
+    locale = _locale(update, context)
+    numbers = [arg.lstrip("#") for arg in context.args or []]
+    if len(numbers) != 2 or not all(is_number(n) for n in numbers):
+        await _reply(context, update, t(locale, "merge.usage"), "view")
+        return
+    body = await context.services.merger.merge(
+        message.chat_id, person_of(message.from_user), int(numbers[0]), int(numbers[1]), locale
+    )
+    await _reply(context, update, body, "view")
+
+
 async def open_command(update: Update, context: GridContext) -> None:
     message = update.effective_message
     if message is None:
@@ -124,6 +140,7 @@ def register(app: GridApp) -> None:
     app.add_handler(CommandHandler("duty", duty_command, filters=NEW_MESSAGES))
     app.add_handler(CommandHandler("ticket", ticket_command, filters=NEW_MESSAGES))
     app.add_handler(CommandHandler("open", open_command, filters=NEW_MESSAGES))
+    app.add_handler(CommandHandler("merge", merge_command, filters=NEW_MESSAGES))
     app.add_handler(CommandHandler("mine", mine_command, filters=NEW_MESSAGES))
     app.add_handler(
         MessageHandler(

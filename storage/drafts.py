@@ -36,6 +36,7 @@ class Draft:
     photo_file_id: str | None
     prompt_outbox_id: int | None
     panel_outbox_id: int | None
+    same_ticket_id: int | None
     created_at: datetime
     expires_at: datetime
     ended_at: datetime | None

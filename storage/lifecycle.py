@@ -31,6 +31,7 @@ class Action(StrEnum):
     REOPEN = "reopen"
     CLOSE_UNCONFIRMED = "close_unconfirmed"
     HAND_OVER = "hand_over"
+    MERGE = "merge"
 
 
 class Who(StrEnum):
@@ -38,6 +39,7 @@ class Who(StrEnum):
     CLAIMER = "the officer holding the ticket"
     LEAD = "a lead of the ticket's squad"
     REPORTER = "the reporter"
+    LEAD_OR_CLAIMER = "a lead of the ticket's squad, or the officer holding it"
     BOT = "the bot (a deadline or a window)"
 
 
@@ -61,6 +63,8 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition(Action.REOPEN, (Status.RESOLVED,), Status.DISPATCHED, Who.REPORTER),
     Transition(Action.CLOSE_UNCONFIRMED, (Status.RESOLVED,), Status.CLOSED, Who.BOT),
     Transition(Action.HAND_OVER, (Status.DISPATCHED, *HELD), Status.DISPATCHED, Who.BOT),
+    # A duplicate closes, pointing to the ticket it duplicates (duplicate_of).
+    Transition(Action.MERGE, (Status.DISPATCHED, *HELD), Status.CLOSED, Who.LEAD_OR_CLAIMER),
 )
 _BY_ACTION = {transition.action: transition for transition in TRANSITIONS}
 

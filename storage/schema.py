@@ -23,6 +23,7 @@ from sqlalchemy import (
     Table,
     Text,
     TypeDecorator,
+    UniqueConstraint,
     false,
     text,
 )
@@ -49,8 +50,9 @@ class UtcTime(TypeDecorator[datetime]):
 
 metadata = MetaData()
 
-# Open drafts are the reports a person is still filling in (location, category, details).
-DRAFT_OPEN_STAGES = ("location", "category", "details")
+# Open drafts are the reports a person is still filling in (location, category, the
+# "same problem?" offer, details).
+DRAFT_OPEN_STAGES = ("location", "category", "same", "details")
 
 report_drafts = Table(
     "report_drafts",
@@ -76,6 +78,7 @@ report_drafts = Table(
     Column("photo_file_id", Text),
     Column("prompt_outbox_id", Integer),
     Column("panel_outbox_id", Integer),
+    Column("same_ticket_id", Integer),  # the open ticket offered to join (stage "same")
     Column("created_at", UtcTime, nullable=False),
     Column("expires_at", UtcTime, nullable=False),
     Column("ended_at", UtcTime),
@@ -84,7 +87,7 @@ report_drafts = Table(
         "chat_id",
         "user_id",
         unique=True,
-        sqlite_where=text("stage IN ('location', 'category', 'details')"),
+        sqlite_where=text("stage IN ('location', 'category', 'same', 'details')"),
     ),
     Index("drafts_by_expiry", "expires_at", sqlite_where=text("ended_at IS NULL")),
     Index("drafts_by_location_message", "chat_id", "location_message_id"),
@@ -155,7 +158,13 @@ tickets = Table(
     # After a hand-over: the squad that missed the deadline, and which deadline.
     Column("handed_from", Text),
     Column("handed_stage", Text),
+    # "Same problem?": supporters who joined, when the leads were told, the kept ticket of a
+    # merged duplicate.
+    Column("supporters", Integer, nullable=False, server_default="0"),
+    Column("support_alerted_at", UtcTime),
+    Column("duplicate_of", Integer),
     Index("tickets_by_squad_status", "squad_id", "status"),
+    Index("tickets_by_category_status", "category", "status"),  # "same problem?" look-up
     Index("tickets_by_card", "card_outbox_id"),
     Index("tickets_by_resolve_prompt", "resolve_prompt_outbox_id"),
     Index("tickets_by_reported_at", "reported_at"),
@@ -181,6 +190,23 @@ ticket_events = Table(
     Column("at", UtcTime, nullable=False),
     Column("detail", Text, nullable=False, server_default="{}"),
     Index("events_by_ticket", "ticket_id", "id"),
+)
+
+# The people who joined a ticket as "the same problem" (or came with a merged ticket); a
+# private one's name never reaches the group.
+ticket_supporters = Table(
+    "ticket_supporters",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("ticket_id", Integer, ForeignKey("tickets.id"), nullable=False),
+    Column("user_id", Integer, nullable=False),
+    Column("user_name", Text, nullable=False),
+    Column("private", Boolean, nullable=False),
+    Column("group_chat_id", Integer, nullable=False),
+    Column("chat_id", Integer, nullable=False),
+    Column("locale", Text, nullable=False),
+    Column("at", UtcTime, nullable=False),
+    UniqueConstraint("ticket_id", "user_id", name="one_support_per_person"),
 )
 
 # Resolution photos, per round (a rework starts a new round): the 7-2-1 method's record.

@@ -78,6 +78,10 @@ class Ticket:
     resolve_point: str | None = None
     outcome_point: str | None = None
     outcome_point_m: float | None = None
+    # "Same problem?": how many joined it, when the leads were told, what it duplicates.
+    supporters: int = 0
+    support_alerted_at: datetime | None = None
+    duplicate_of: int | None = None
 
 
 class TicketChange(TypedDict, total=False):
@@ -144,6 +148,9 @@ class TicketChange(TypedDict, total=False):
     resolve_point: str | None
     outcome_point: str | None
     outcome_point_m: float | None
+    supporters: int
+    support_alerted_at: datetime | None
+    duplicate_of: int | None
 
 
 @dataclass(frozen=True)

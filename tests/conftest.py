@@ -28,9 +28,15 @@ def fixture_clock() -> FakeClock:
 @pytest.fixture(name="settings")
 def fixture_settings(tmp_path: Path) -> Settings:
     settings = load_settings(EXAMPLE)
-    # The daily digest at 23:59 keeps the catch-up at start out of tests about other things.
+    # The daily digest at 23:59 keeps the catch-up at start out of tests about other things;
+    # without a join radius every report is a new problem (tests/test_same_problem.py turns
+    # the "same problem?" offer on).
     return settings.model_copy(
         update={
+            "intake": settings.intake.model_copy(update={"join_radius_m": 0.0}),
+            "categories": [
+                c.model_copy(update={"join_radius_m": None}) for c in settings.categories
+            ],
             "database": DatabaseSettings(path=str(tmp_path / "griddesk.db")),
             "digest": DigestSettings(time="23:59"),
         }

@@ -118,6 +118,11 @@ class Harness:
         await self.say(chat_id, user_id, location=point, reply_to=prompt.message_id)
         panel = self.bot_last(chat_id)
         await self.press(chat_id, panel.message_id, user_id, panel.callback_data[category_index])
+        offer = [
+            data for data in self.bot_last(chat_id).callback_data if data.startswith("v1:new:")
+        ]
+        if offer:  # near an open ticket of the category: a new problem all the same
+            await self.press(chat_id, panel.message_id, user_id, offer[0])
         if details is None:
             await self.press(
                 chat_id, panel.message_id, user_id, self.bot_last(chat_id).callback_data[0]

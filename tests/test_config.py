@@ -106,3 +106,14 @@ def test_check_config_command(
     raw["grid_groups"][0]["grids"] = ["nowhere"]
     assert 2 == main(["check-config", "--config", str(write(tmp_path, raw))])
     assert "unknown grid 'nowhere'" in capsys.readouterr().err
+
+
+def test_join_radius_per_category_over_the_default(tmp_path: Path, raw: dict) -> None:
+    """A category's join radius wins over intake.join_radius_m, which the others take."""
+    from bot.core.directory import Directory
+
+    raw.setdefault("intake", {})["join_radius_m"] = 70
+    settings = load_settings(write(tmp_path, raw))
+    directory = Directory(settings)
+    assert 150.0 == directory.join_radius_m("noise")
+    assert 70.0 == directory.join_radius_m("vending")

@@ -22,6 +22,9 @@ async def test_demo_plays_reports_and_whole_tickets_over_http() -> None:
     assert "#1003 乱堆物料" in night
     day = text.split("══ 民主路中队")[1].split("\n══")[0]
     assert "#1002 占道经营" in day and "#1004 噪音扰民" in day
+    market = text.split("══ 民主路商户群")[1].split("\n══")[0]
+    assert "已加入工单 #1002" in market  # the offer's panel, edited into the receipt
+    assert "👥 +1" in day
     assert "民主路中队当前无人值班" in text.split("══ 民主路商户群")[1].split("\n══")[0]
     assert "不在本平台的服务范围" in text
     assert " 0 rejected." in text

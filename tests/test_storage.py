@@ -88,7 +88,9 @@ async def test_frequent_queries_read_no_whole_table(tmp_path: Path) -> None:
     from sqlalchemy import event
 
     from storage import outbox as outbox_rows
+    from storage import supporters as support_rows
     from storage import tickets as ticket_rows
+    from storage.lifecycle import open_states
 
     db = Database(tmp_path / "plans.db")
     await db.open()
@@ -109,6 +111,10 @@ async def test_frequent_queries_read_no_whole_table(tmp_path: Path) -> None:
         await ticket_rows.unconfirmed_due(conn, now)
         await ticket_rows.ticket_by_message(conn, -100, 7, "card_outbox_id")
         await ticket_rows.ticket_by_message(conn, -100, 7, "resolve_prompt_outbox_id")
+        # "same problem?": the open tickets of a category near a point, a ticket's supporters
+        await support_rows.tickets_near(conn, "vending", open_states(), 34.6, 119.2, 1e-3, 1e-3)
+        await support_rows.supporters_of(conn, 1001)
+        await support_rows.supporter_count(conn, 1001)
     await db.close()
     plans = []
     with sqlite3.connect(tmp_path / "plans.db") as conn:
@@ -118,3 +124,34 @@ async def test_frequent_queries_read_no_whole_table(tmp_path: Path) -> None:
                 plans += [row[3] for row in rows]
     assert len(plans) >= 9
     assert [] == [plan for plan in plans if plan.startswith("SCAN")]
+
+
+def test_same_problem_migration_keeps_drafts(tmp_path: Path) -> None:
+    """0012 keeps a draft written at 0010 and counts the new "same" stage as open."""
+    from alembic import command
+
+    from storage.database import _alembic_config
+
+    path = tmp_path / "m.db"
+    url = f"sqlite:///{path}"
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        config = _alembic_config(url)
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0010")
+    engine.dispose()
+    with sqlite3.connect(path) as conn:
+        conn.execute(
+            "INSERT INTO report_drafts (trigger_key, chat_id, user_id, user_name, user_locale,"
+            " group_chat_id, private, stage, created_at, expires_at)"
+            " VALUES ('g:1:2', -1, 7, '王', 'zh', -1, 0, 'category', 1.0, 2.0)"
+        )
+    migrate(path)
+    with sqlite3.connect(path) as conn:
+        assert [("g:1:2", "category", None)] == conn.execute(
+            "SELECT trigger_key, stage, same_ticket_id FROM report_drafts"
+        ).fetchall()
+        (index,) = conn.execute(
+            "SELECT sql FROM sqlite_master WHERE name = 'one_open_draft_per_person'"
+        ).fetchone()
+    assert "'same'" in index

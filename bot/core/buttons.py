@@ -20,6 +20,9 @@ class Press(StrEnum):
     CATEGORY = "cat"
     SKIP = "skip"
     CANCEL = "cancel"
+    # "same problem?"
+    JOIN = "join"
+    NOT_SAME = "new"
     # the officer workflow on the card
     CLAIM = "claim"
     ARRIVE = "arrive"

@@ -87,6 +87,8 @@ class Category(Strict):
     code: str = Field(pattern=r"^[a-z][a-z0-9_]{0,23}$")
     name: Names
     deadlines: Deadlines | None = None
+    # A new report this close to an open ticket of the category is offered to join it.
+    join_radius_m: float | None = Field(default=None, ge=0, le=5000)
 
 
 EscalationAction = Literal["remind_on_duty", "remind_claimer", "notify_leads", "hand_to_fallback"]
@@ -319,6 +321,10 @@ class Intake(Strict):
     max_outside_distance_m: float = Field(default=150.0, ge=0, le=5000)
     # One shop owner must not flood a squad: reports per person per rolling hour.
     max_reports_per_hour: int = Field(default=6, ge=1, le=1000)
+    # "Same problem?": the radius for categories that set none; 0 turns the offer off.
+    join_radius_m: float = Field(default=50.0, ge=0, le=5000)
+    # Support counts toward priority: at this many supporters the squad's leads are told once.
+    support_alert_at: int = Field(default=3, ge=1, le=1000)
 
 
 class Action(Strict):

@@ -130,3 +130,10 @@ class Directory:
     def category_name(self, code: str, locale: str) -> str:
         category = self.categories.get(code)
         return category.name.get(locale) if category else code
+
+    def join_radius_m(self, code: str) -> float:
+        """How close an open ticket of the category must be to be offered to join."""
+        category = self.categories.get(code)
+        if category is not None and category.join_radius_m is not None:
+            return category.join_radius_m
+        return self.settings.intake.join_radius_m

@@ -20,6 +20,9 @@ grid's squad (``home_squad_id``), also after a hand-over. Formulas:
 - still open at midnight: every ticket reported before midnight and not closed by then
 - satisfaction: the mean of the ratings given before midnight, and how many rated
 - per officer: by round, from the events (bot/rounds.py)
+- duplicates avoided: joins (a report that joined one of these tickets instead of opening
+  its own, "supported" events before midnight) plus merges (of these tickets, merged into
+  another as a duplicate before midnight)
 """
 
 from __future__ import annotations
@@ -102,6 +105,8 @@ class Figures:
     )
     open_by_state: Counter[str] = field(default_factory=Counter)
     open_by_officer: Counter[str] = field(default_factory=Counter)
+    joined: int = 0
+    merged: int = 0
 
     def summary(self) -> dict[str, Any]:
         """The figures as plain numbers (rates as fractions, times in minutes)."""
@@ -133,6 +138,9 @@ class Figures:
             "open_by_officer": dict(self.open_by_officer.most_common()),
             "top_actions": self.actions.most_common(3),
             "guided_by_point": dict(sorted(self.guided.items(), key=lambda kv: (-kv[1], kv[0]))),
+            "joined": self.joined,
+            "merged": self.merged,
+            "duplicates_avoided": self.joined + self.merged,
             "satisfaction": {
                 "rated": len(self.ratings),
                 "average": statistics.mean(self.ratings) if self.ratings else None,
@@ -200,12 +208,16 @@ def compute(
     grids: Counter[str] = Counter()
     ratings = {e.ticket_id: int(e.detail["rating"]) for e in inputs.events if e.kind == "rated"}
     seconds = _limits(settings)
+    joins = Counter(e.ticket_id for e in inputs.events if e.kind == "supported")
+    merges = {e.ticket_id for e in inputs.events if e.kind == "merged_into"}
     for row in inputs.rows:
         grids[row.grid_id] += 1
         deadlines = seconds(row.category)
         reopened = row.id in inputs.reopened
         for figures in (total, squads[row.home_squad_id]):
             _count(figures, row, end, reopened, deadlines)
+            figures.joined += joins[row.id]
+            figures.merged += row.id in merges
             if row.id in ratings:
                 figures.ratings.append(ratings[row.id])
     open_states = states(inputs.open_events)

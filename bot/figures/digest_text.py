@@ -137,6 +137,16 @@ class DigestText:
                 )
                 + (t(locale, "digest.split_off") if s["split_721_off_target"] else "")
             )
+            if s["duplicates_avoided"]:
+                lines.append(
+                    t(
+                        locale,
+                        "digest.duplicates",
+                        avoided=s["duplicates_avoided"],
+                        joined=s["joined"],
+                        merged=s["merged"],
+                    )
+                )
             overdue = s["overdue"]
             if any(overdue.values()):
                 lines.append(

@@ -7,20 +7,18 @@ starts a report and takes the category and the details to the ticket.
 
 from __future__ import annotations
 
-from bot.core import buttons, notices
-from bot.core.buttons import Press
+from bot.core import notices
 from bot.core.i18n import Raw, t
-from bot.core.notices import Button
 from bot.core.people import Answer, Person
 from bot.reporting.dispatch import create_ticket
-from bot.reporting.location import LocationStep
+from bot.reporting.same_problem import SameProblemStep
 from bot.tickets import cards
 from storage import drafts as draft_rows
 from storage.database import Connection
 from storage.drafts import Draft
 
 
-class Intake(LocationStep):
+class Intake(SameProblemStep):
     # -- starting ---------------------------------------------------------------------------
 
     async def start_in_group(self, chat_id: int, person: Person, message_id: int) -> None:
@@ -94,31 +92,22 @@ class Intake(LocationStep):
             locale = draft.user_locale
             if code not in self.directory.categories:
                 return Answer(t(locale, "button.unknown"), alert=True)
+            offer = await self._same_offer(conn, draft, code)
             if not await draft_rows.advance_draft(
                 conn,
                 draft.id,
                 "category",
-                stage="details",
+                stage="details" if offer is None else "same",
                 category=code,
+                same_ticket_id=None if offer is None else offer.ticket_id,
                 expires_at=self.clock.now() + self.timeout,
             ):
                 return Answer(t(locale, "button.stale"), alert=True)
             name = self.directory.category_name(code, locale)
-            body = t(
-                locale,
-                "report.ask_details",
-                category=name,
-                limit=self.directory.settings.intake.max_description_length,
-            )
-            keyboard = notices.inline(
-                [
-                    [
-                        Button(t(locale, "button.skip"), buttons.encode(Press.SKIP, draft.id)),
-                        Button(t(locale, "button.cancel"), buttons.encode(Press.CANCEL, draft.id)),
-                    ]
-                ]
-            )
-            await self._edit_panel(conn, draft, body, keyboard)
+            if offer is None:
+                await self._ask_details(conn, draft, code)
+            else:
+                await self._show_offer(conn, draft, code, offer)
         return Answer(t(locale, "report.category_chosen", category=name))
 
     async def receive_details(
@@ -147,6 +136,10 @@ class Intake(LocationStep):
             elif draft.stage == "category":
                 await self._reply(
                     conn, chat_id, t(locale, "report.need_category"), message_id, "refusal"
+                )
+            elif draft.stage == "same":
+                await self._reply(
+                    conn, chat_id, t(locale, "same.need_answer"), message_id, "refusal"
                 )
             elif text is not None and len(text) > limit:
                 body = t(locale, "report.too_long", limit=limit, length=len(text))
@@ -211,4 +204,3 @@ class Intake(LocationStep):
         )
         await self.outbox.put(conn, notices.text(draft.chat_id, body, "panel", {"remove": True}))
         return cards.ticket_number(ticket.id)
-

@@ -76,6 +76,9 @@ def card_text(
     key = "card.reporter_private" if ticket.anonymous else "card.reporter"
     lines.append(t(locale, key, reporter=reporter))
     lines.append(t(locale, "card.reported_at", time=local_time(ticket.reported_at, zone)))
+    if ticket.supporters:
+        # Only the number: a private supporter's name never reaches a chat.
+        lines.append(t(locale, "card.supporters", count=ticket.supporters))
     if ticket.handed_from is not None and ticket.handed_from in directory.squads:
         lines.append(
             t(

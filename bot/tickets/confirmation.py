@@ -17,6 +17,7 @@ from bot.tickets.cards import duration_text, minutes_between
 from bot.tickets.ticket_ops import Desk
 from bot.tickets.workflow import CLEARED_CLAIM
 from storage import outbox as outbox_rows
+from storage import supporters as support_rows
 from storage import tickets as ticket_rows
 from storage.database import Connection
 from storage.lifecycle import Action, Status
@@ -85,6 +86,7 @@ class Confirmation(Desk):
     async def _post_resolution(self, conn: Connection, ticket: Ticket) -> None:
         locale = ticket.locale
         body = self.resolution_text(ticket, locale)
+        body = await self._tell_supporters(conn, ticket, body)
         markup = self._confirm_markup(ticket, locale)
         photo = ticket.outcome_photo
         if ticket.anonymous:
@@ -110,6 +112,40 @@ class Confirmation(Desk):
         await ticket_rows.set_ticket(
             conn, ticket.id, resolution_outbox_id=group_item, confirm_outbox_id=confirm_item
         )
+
+    async def _tell_supporters(self, conn: Connection, ticket: Ticket, body: str) -> str:
+        """Supporters get the result as the reporter does: a private one privately (never
+        named in a group), a public one of the ticket's group by a mention under the group's
+        result (returned), one of another group there. Only the reporter confirms."""
+        mentions: list[str] = []
+        for supporter in await support_rows.supporters_of(conn, ticket.id):
+            result = self.resolution_text(ticket, supporter.locale)
+            if supporter.private:
+                text = t(supporter.locale, "same.result_private", receipt=Raw(result))
+                await self.outbox.put(
+                    conn, notices.text(supporter.user_id, text, "resolution", ticket_id=ticket.id)
+                )
+            elif supporter.group_chat_id == ticket.group_chat_id:
+                mentions.append(cards.mention(supporter.user_id, supporter.user_name))
+            else:
+                text = t(
+                    supporter.locale,
+                    "same.result_group",
+                    receipt=Raw(result),
+                    supporters=cards.mention(supporter.user_id, supporter.user_name),
+                )
+                await self.outbox.put(
+                    conn,
+                    notices.text(supporter.group_chat_id, text, "resolution", ticket_id=ticket.id),
+                )
+        if not mentions:
+            return body
+        line = t(
+            ticket.locale,
+            "same.result_mentions",
+            supporters=Raw("、" if ticket.locale == "zh" else ", ").join(mentions),
+        )
+        return f"{body}\n{line}"
 
     async def _reporters_ticket(
         self, conn: Connection, ticket_id: int, person: Person

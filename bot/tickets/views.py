@@ -73,6 +73,10 @@ class Views(Desk):
             extra = t(locale, f"stage.{detail['stage']}")
         elif event.kind == "handed_over":
             extra = self.directory.squads[detail["squad"]].name.get(locale)
+        elif event.kind in ("supported", "support_alert"):
+            extra = str(detail["supporters"])
+        elif event.kind in ("merged_into", "merged_from"):
+            extra = cards.ticket_number(int(detail["ticket"]))
         elif event.kind == "rated":
             extra = "⭐" * int(detail["rating"])
         elif event.kind == "point_chosen":
