@@ -105,10 +105,9 @@ class DraftDesk:
 
     async def cancel_by_button(self, draft_id: int, person: Person) -> Answer:
         async with self.db.transaction() as conn:
-            draft = await self._expire_if_due(conn, await draft_rows.get_draft(conn, draft_id))
-            refusal = self._check_press(draft, person)
-            if refusal is not None or draft is None:
-                return refusal or Answer("")
+            draft = await self._pressed_draft(conn, draft_id, person)
+            if isinstance(draft, Answer):
+                return draft
             await self._end(conn, draft, "cancelled", "report.cancelled")
         return Answer(t(draft.user_locale, "report.cancelled"))
 
@@ -178,6 +177,17 @@ class DraftDesk:
             return draft
         await self._end(conn, draft, "expired", "report.expired")
         return await draft_rows.get_draft(conn, draft.id)
+
+    async def _pressed_draft(
+        self, conn: Connection, draft_id: int, person: Person
+    ) -> Draft | Answer:
+        """The draft a button press is about, ended first if its time is up; or the polite
+        refusal when it is someone else's, has ended, or is gone."""
+        draft = await self._expire_if_due(conn, await draft_rows.get_draft(conn, draft_id))
+        refusal = self._check_press(draft, person)
+        if refusal is not None or draft is None:
+            return refusal or Answer("")
+        return draft
 
     def _check_press(self, draft: Draft | None, person: Person) -> Answer | None:
         """Refuse a press on someone else's report, or on one that has ended."""

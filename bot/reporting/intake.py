@@ -85,10 +85,9 @@ class Intake(SameProblemStep):
     async def choose_category(self, draft_id: int, person: Person, code: str) -> Answer:
         """The reporter pressed a category button."""
         async with self.db.transaction() as conn:
-            draft = await self._expire_if_due(conn, await draft_rows.get_draft(conn, draft_id))
-            refusal = self._check_press(draft, person)
-            if refusal is not None or draft is None:
-                return refusal or Answer("")
+            draft = await self._pressed_draft(conn, draft_id, person)
+            if isinstance(draft, Answer):
+                return draft
             locale = draft.user_locale
             if code not in self.directory.categories:
                 return Answer(t(locale, "button.unknown"), alert=True)
@@ -151,10 +150,9 @@ class Intake(SameProblemStep):
     async def skip_details(self, draft_id: int, person: Person) -> Answer:
         """The reporter pressed "skip": submit without a description."""
         async with self.db.transaction() as conn:
-            draft = await self._expire_if_due(conn, await draft_rows.get_draft(conn, draft_id))
-            refusal = self._check_press(draft, person)
-            if refusal is not None or draft is None:
-                return refusal or Answer("")
+            draft = await self._pressed_draft(conn, draft_id, person)
+            if isinstance(draft, Answer):
+                return draft
             if draft.stage != "details":
                 return Answer(t(draft.user_locale, "button.stale"), alert=True)
             number = await self._submit(conn, draft, None, None)

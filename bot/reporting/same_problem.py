@@ -112,10 +112,9 @@ class SameProblemStep(LocationStep):
     async def not_same(self, draft_id: int, person: Person) -> Answer:
         """The reporter said "No, it is a new problem": go on to the details as without an offer."""
         async with self.db.transaction() as conn:
-            draft = await self._expire_if_due(conn, await draft_rows.get_draft(conn, draft_id))
-            refusal = self._check_press(draft, person)
-            if refusal is not None or draft is None:
-                return refusal or Answer("")
+            draft = await self._pressed_draft(conn, draft_id, person)
+            if isinstance(draft, Answer):
+                return draft
             locale = draft.user_locale
             if draft.stage != "same" or draft.category is None:
                 return Answer(t(locale, "button.stale"), alert=True)
@@ -129,10 +128,9 @@ class SameProblemStep(LocationStep):
     async def join(self, draft_id: int, person: Person) -> Answer:
         """The reporter pressed "Join": no new ticket; the reporter supports the offered one."""
         async with self.db.transaction() as conn:
-            draft = await self._expire_if_due(conn, await draft_rows.get_draft(conn, draft_id))
-            refusal = self._check_press(draft, person)
-            if refusal is not None or draft is None:
-                return refusal or Answer("")
+            draft = await self._pressed_draft(conn, draft_id, person)
+            if isinstance(draft, Answer):
+                return draft
             locale = draft.user_locale
             if draft.stage != "same" or draft.same_ticket_id is None or draft.category is None:
                 return Answer(t(locale, "button.stale"), alert=True)
