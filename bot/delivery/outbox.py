@@ -118,7 +118,8 @@ class Outbox:
         gets the message as it reads now, one request instead of two; a delete of such a
         message means it is never sent.
         """
-        conn.after_commit(partial(self._committed_for, notice.chat_id))  # type: ignore[attr-defined]
+        later = self._not_before(priority_of(notice.purpose)) is not None
+        conn.after_commit(partial(self._committed_for, notice.chat_id, later))  # type: ignore[attr-defined]
         target = notice.target_outbox_id
         if (
             target is not None
@@ -296,7 +297,7 @@ class Outbox:
                 with contextlib.suppress(asyncio.CancelledError):
                     await waiting
 
-    def _committed_for(self, chat_id: int) -> None:
+    def _committed_for(self, chat_id: int, later: bool = False) -> None:
         """After a commit that wrote for ``chat_id``: its running lane reads again, a lane
         waiting for its budget looks again, and a chat with no lane gets one at once (the
         dispatcher would find it too, a scan later)."""
@@ -310,8 +311,10 @@ class Outbox:
         idle = self._idle_until.get(chat_id)
         if idle is None or idle <= self.clock.now():
             self._lane(chat_id)
-        # The dispatcher still learns of items written for later (a delayed pin).
-        self.wake()
+        else:
+            later = True  # its lane waits on something elsewhere: the dispatcher looks again
+        if later:
+            self.wake()  # only the dispatcher will see an item written for later (a delayed pin)
 
     async def _read_lane(
         self, chat_id: int, now: datetime
