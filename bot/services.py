@@ -28,6 +28,17 @@ from storage import chats
 from storage.database import Database
 
 
+def database_target(settings: Settings, base: Path | None = None) -> str | Path:
+    """The configured database: the PostgreSQL URL if set, else the SQLite file's path
+    (a relative path is taken from ``base``, the config file's folder)."""
+    if settings.database.url is not None:
+        return settings.database.url
+    path = Path(settings.database.path)
+    if base is not None and not path.is_absolute():
+        path = base / path
+    return path
+
+
 @dataclass
 class Services:
     settings: Settings
@@ -61,10 +72,7 @@ class Services:
         ``paced`` makes the outbox keep each chat within Telegram's limits."""
         clock = clock or SystemClock()
         directory = Directory(settings)
-        path = Path(settings.database.path)
-        if base is not None and not path.is_absolute():
-            path = base / path
-        db = Database(path)
+        db = Database(database_target(settings, base))
         outbox = Outbox(db, clock, settings.outbox, pacer=Pacer(clock) if paced else None)
         intake = Intake(db, directory, outbox, clock)
         alarm = Alarm()

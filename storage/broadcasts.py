@@ -6,9 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import insert, select, update
-from sqlalchemy.dialects.sqlite import insert as upsert
 
-from storage.database import Connection
+from storage.database import Connection, insert_for
 from storage.schema import broadcast_acks, broadcasts, group_members, inserted_id
 
 COMPOSING, CHOOSING, SENT, CANCELLED = "composing", "choosing", "sent", "cancelled"
@@ -160,7 +159,7 @@ async def acknowledge(
 ) -> bool:
     """Record a person's "got it"; False if they had pressed already."""
     result = await conn.execute(
-        upsert(broadcast_acks)
+        insert_for(conn, broadcast_acks)
         .values(broadcast_id=broadcast_id, chat_id=chat_id, user_id=user_id, name=name, at=at)
         .on_conflict_do_nothing(index_elements=["broadcast_id", "user_id"])
     )
@@ -183,7 +182,7 @@ async def acknowledged(conn: Connection, broadcast_id: int) -> dict[int, set[int
 async def seen(conn: Connection, chat_id: int, user_id: int, name: str, at: datetime) -> None:
     """Note that ``user_id`` is in grid group ``chat_id`` (the name as it reads now)."""
     await conn.execute(
-        upsert(group_members)
+        insert_for(conn, group_members)
         .values(chat_id=chat_id, user_id=user_id, name=name, last_seen=at)
         .on_conflict_do_update(
             index_elements=["chat_id", "user_id"], set_={"name": name, "last_seen": at}

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy.dialects.sqlite import insert
-
-from storage.database import Connection
+from storage.database import Connection, insert_for
 from storage.schema import hinted_chats
 
 
 async def claim_hint(conn: Connection, chat_id: int, at: datetime, again: bool) -> bool:
     """Record that ``chat_id`` gets the hint now; False if it had one and ``again`` is off."""
-    statement = insert(hinted_chats).values(chat_id=chat_id, hinted_at=at)
+    statement = insert_for(conn, hinted_chats).values(chat_id=chat_id, hinted_at=at)
     if again:
         statement = statement.on_conflict_do_update(
             index_elements=["chat_id"], set_={"hinted_at": at}

@@ -1,9 +1,11 @@
-"""The database: one SQLite file in WAL mode, migrated with Alembic on open."""
+"""The database: one SQLite file in WAL mode, or a PostgreSQL server; migrated with Alembic
+on open, the same migrations on both."""
 
 from __future__ import annotations
 
 import asyncio
 import sqlite3
+import tempfile
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
@@ -14,11 +16,14 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection as SyncConnection
-from sqlalchemy import CursorResult, Engine, Executable, Row, create_engine, event
+from sqlalchemy import CursorResult, Engine, Executable, Row, Table, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import AsyncAdaptedQueuePool, StaticPool
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+# Workers that start together migrate one after another (a PostgreSQL advisory lock's key).
+MIGRATION_LOCK = 7_210_001
 AnyResult: TypeAlias = CursorResult[*tuple[Any, ...]]
 AnyRow: TypeAlias = Row[*tuple[Any, ...]]
 
@@ -52,6 +57,26 @@ def _begin_immediate(connection: Any) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def is_server(target: str | Path) -> bool:
+    """True for a PostgreSQL URL, False for a SQLite file's path."""
+    return isinstance(target, str) and target.startswith("postgresql")
+
+
+def server_url(url: str) -> str:
+    """The URL with the async driver named (``postgresql://`` means asyncpg here)."""
+    scheme, _, rest = url.partition("://")
+    if scheme in ("postgresql", "postgres"):
+        return f"postgresql+asyncpg://{rest}"
+    return url
+
+
+def _upgrade(connection: SyncConnection, url: str) -> str:
+    config = _alembic_config(url)
+    config.attributes["connection"] = connection
+    command.upgrade(config, "head")
+    return MigrationContext.configure(connection).get_current_revision() or ""
+
+
 def migrate(path: str | Path) -> str:
     """Create or upgrade the database file to the newest schema; return its revision."""
     url = f"sqlite:///{path}"
@@ -59,13 +84,25 @@ def migrate(path: str | Path) -> str:
     event.listen(engine, "connect", _tune)
     try:
         with engine.begin() as connection:
-            config = _alembic_config(url)
-            config.attributes["connection"] = connection
-            command.upgrade(config, "head")
-            revision = MigrationContext.configure(connection).get_current_revision()
+            revision = _upgrade(connection, url)
     finally:
         engine.dispose()
-    return revision or ""
+    return revision
+
+
+async def migrate_server(url: str) -> str:
+    """Create or upgrade a PostgreSQL database to the newest schema; return its revision.
+
+    Several workers may start at once: each migrates under one advisory lock, so the first
+    does the work and the others find the schema at head.
+    """
+    engine = create_async_engine(server_url(url))
+    try:
+        async with engine.begin() as connection:
+            await connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
+            return await connection.run_sync(_upgrade, url)
+    finally:
+        await engine.dispose()
 
 
 def head_revision() -> str:
@@ -79,6 +116,8 @@ class Connection:
 
     Every storage function takes one of these, whichever way the transaction is run.
     """
+
+    dialect = "sqlite"
 
     async def execute(self, statement: Executable, parameters: Any = None) -> AnyResult:
         raise NotImplementedError
@@ -131,6 +170,7 @@ class SnapshotConnection(Connection):
 
     def __init__(self, connection: AsyncConnection) -> None:
         self._connection = connection
+        self.dialect = connection.dialect.name
 
     async def execute(self, statement: Executable, parameters: Any = None) -> AnyResult:
         return await self._connection.execute(statement, parameters)
@@ -144,23 +184,72 @@ class SnapshotConnection(Connection):
         raise TypeError("a snapshot is read-only")
 
 
-class Database:
-    """The open database: one connection for writes, used from the event loop.
+class ServerConnection(SnapshotConnection):
+    """A write transaction on a PostgreSQL connection (asyncpg): every statement is awaited,
+    so a slow network never stalls the event loop."""
 
-    Transactions in this process run strictly one after another (an asyncio lock), so a
-    conditional UPDATE decides races such as two officers claiming one ticket. Long reads
-    take a snapshot on a connection of their own instead (``snapshot``).
+    def __init__(self, connection: AsyncConnection) -> None:
+        super().__init__(connection)
+        self.committed: list[Callable[[], None]] = []
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        if callback not in self.committed:
+            self.committed.append(callback)
+
+    @asynccontextmanager
+    async def begin_nested(self) -> AsyncIterator[None]:
+        async with self._connection.begin_nested():
+            yield
+
+
+def insert_for(conn: Connection, table: Table) -> sqlite.Insert | postgresql.Insert:
+    """An INSERT that knows ON CONFLICT, in the dialect of the connection's database."""
+    if conn.dialect == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)
+
+
+class Database:
+    """The open database: writes run one transaction at a time from the event loop.
+
+    Transactions in this process run strictly one after another (an asyncio lock); between
+    processes (several workers on PostgreSQL) every step that must happen once is a
+    conditional UPDATE or a unique INSERT, which the database decides, such as two officers
+    claiming one ticket. Long reads take a snapshot on a connection of their own instead.
+
+    ``target`` is a SQLite file's path or a PostgreSQL URL (``postgresql+asyncpg://...``).
+    On SQLite the writer runs on the event loop's thread (microseconds a statement); on
+    PostgreSQL every statement is awaited on asyncpg.
     """
 
-    def __init__(self, path: str | Path) -> None:
-        self.path = Path(path)
+    def __init__(self, target: str | Path) -> None:
+        self.url = server_url(str(target)) if is_server(target) else None
+        self.path = Path(target) if self.url is None else None
         self._engine: Engine | None = None
         self._connection: SyncConnection | None = None
+        self._server: AsyncEngine | None = None
         self._readers: AsyncEngine | None = None
         self._lock = asyncio.Lock()
 
+    @property
+    def dialect(self) -> str:
+        return "sqlite" if self.url is None else "postgresql"
+
+    @property
+    def files(self) -> Path:
+        """Where files made for sending (exports, charts) are written until they are sent."""
+        if self.path is not None:
+            return self.path.parent / "files"
+        return Path(tempfile.gettempdir()) / "griddesk-files"
+
     async def open(self) -> None:
-        """Migrate the file, then open the writer and the snapshot readers."""
+        """Migrate the schema, then open the writer and the snapshot readers."""
+        if self.url is not None:
+            await migrate_server(self.url)
+            self._server = create_async_engine(self.url, pool_size=4, max_overflow=4)
+            self._readers = self._server
+            return
+        assert self.path is not None
         self.path.parent.mkdir(parents=True, exist_ok=True)
         migrate(self.path)
         engine = create_engine(f"sqlite:///{self.path}", poolclass=StaticPool)
@@ -189,16 +278,23 @@ class Database:
         if self._readers is not None:
             await self._readers.dispose()
             self._readers = None
+        self._server = None
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Connection]:
         """A write transaction: committed when the block ends, rolled back on error."""
+        unit: LoopConnection | ServerConnection
         async with self._lock:
-            if self._connection is None:
-                raise RuntimeError("the database is not open")
-            unit = LoopConnection(self._connection)
-            with self._connection.begin():
-                yield unit
+            if self._server is not None:
+                async with self._server.connect() as connection, connection.begin():
+                    unit = ServerConnection(connection)
+                    yield unit
+            else:
+                if self._connection is None:
+                    raise RuntimeError("the database is not open")
+                unit = LoopConnection(self._connection)
+                with self._connection.begin():
+                    yield unit
         # The unit of work: what the transaction wrote is committed, now tell who waits for it
         # (the outbox's sender), once.
         for callback in unit.committed:
@@ -206,10 +302,18 @@ class Database:
 
     @asynccontextmanager
     async def snapshot(self) -> AsyncIterator[Connection]:
-        """A read-only view of one committed moment, read on a worker thread."""
+        """A read-only view of one committed moment, read off the event loop's thread."""
         if self._readers is None:
             raise RuntimeError("the database is not open")
         async with self._readers.connect() as connection:
+            if self._server is not None:
+                moment = await connection.execution_options(
+                    isolation_level="REPEATABLE READ", postgresql_readonly=True
+                )
+                async with moment.begin() as transaction:
+                    yield SnapshotConnection(moment)
+                    await transaction.rollback()
+                return
             await connection.exec_driver_sql("BEGIN")
             try:
                 yield SnapshotConnection(connection)

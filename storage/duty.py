@@ -5,19 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.dialects.sqlite import insert
 
-from storage.database import Connection
+from storage.database import Connection, insert_for
 from storage.schema import duty_states
 
 
 async def set_duty(
     conn: Connection, user_id: int, on_duty: bool, at: datetime, until: datetime
 ) -> None:
-    statement = insert(duty_states).values(user_id=user_id, on_duty=on_duty, set_at=at, until=until)
-    statement = statement.on_conflict_do_update(
-        index_elements=["user_id"], set_={"on_duty": on_duty, "set_at": at, "until": until}
-    )
+    values = {"on_duty": on_duty, "set_at": at, "until": until}
+    statement = insert_for(conn, duty_states).values(user_id=user_id, **values)
+    statement = statement.on_conflict_do_update(index_elements=["user_id"], set_=values)
     await conn.execute(statement)
 
 

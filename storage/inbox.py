@@ -7,9 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import bindparam, delete, func, select, update
-from sqlalchemy.dialects.sqlite import insert
 
-from storage.database import Connection
+from storage.database import Connection, insert_for
 from storage.schema import inbox
 
 # Well under SQLite's limit on bound parameters in one statement.
@@ -30,7 +29,7 @@ async def keep(conn: Connection, updates: Sequence[tuple[int, str]], now: dateti
     if not updates:
         return
     await conn.execute(
-        insert(inbox).on_conflict_do_nothing(),
+        insert_for(conn, inbox).on_conflict_do_nothing(),
         [{"update_id": update_id, "received_at": now, "raw": raw} for update_id, raw in updates],
     )
 

@@ -9,9 +9,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Float, func, select, type_coerce
-from sqlalchemy.dialects.sqlite import insert
 
-from storage.database import Connection
+from storage.database import Connection, insert_for
 from storage.schema import digest_log, outbox, ticket_events, tickets
 
 # Tickets made before migration 0003 have no home squad; theirs is the one they were sent to.
@@ -212,7 +211,7 @@ async def export_between(conn: Connection, start: float, end: float) -> list[Any
 async def claim_digest(conn: Connection, day: str, chat_id: int, at: datetime) -> bool:
     """Record that ``day``'s digest goes to ``chat_id`` now; False if it already went."""
     result = await conn.execute(
-        insert(digest_log)
+        insert_for(conn, digest_log)
         .values(day=day, chat_id=chat_id, posted_at=at)
         .on_conflict_do_nothing(index_elements=["day", "chat_id"])
     )

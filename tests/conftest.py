@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -11,6 +11,7 @@ import pytest
 from bot.core.config import Database as DatabaseSettings
 from bot.core.config import DigestSettings, Settings, load_settings
 from standin import World
+from tests import backends
 from tests.clock import FakeClock
 from tests.harness import Harness, start_harness
 
@@ -25,8 +26,31 @@ def fixture_clock() -> FakeClock:
     return FakeClock()
 
 
+@pytest.fixture(scope="session", name="postgres_template")
+def fixture_postgres_template() -> Iterator[backends.Template]:
+    template = backends.Template()
+    yield template
+    template.close()
+
+
+@pytest.fixture(name="database", params=[backends.SQLITE, backends.POSTGRES])
+def fixture_database(
+    request: pytest.FixtureRequest, tmp_path: Path, postgres_template: backends.Template
+) -> Iterator[DatabaseSettings]:
+    """Where a test's records live: a SQLite file, then (with GRIDDESK_TEST_POSTGRES set) a
+    PostgreSQL database of its own."""
+    if request.param == backends.SQLITE:
+        yield DatabaseSettings(path=backends.sqlite_file(tmp_path))
+        return
+    if backends.server() is None:
+        pytest.skip(f"PostgreSQL runs need {backends.ENV}")
+    url = postgres_template.fresh()
+    yield DatabaseSettings(url=url)
+    backends.drop(url)
+
+
 @pytest.fixture(name="settings")
-def fixture_settings(tmp_path: Path) -> Settings:
+def fixture_settings(database: DatabaseSettings) -> Settings:
     settings = load_settings(EXAMPLE)
     # The daily digest at 23:59 keeps the catch-up at start out of tests about other things;
     # without a join radius every report is a new problem (tests/test_same_problem.py turns
@@ -37,7 +61,7 @@ def fixture_settings(tmp_path: Path) -> Settings:
             "categories": [
                 c.model_copy(update={"join_radius_m": None}) for c in settings.categories
             ],
-            "database": DatabaseSettings(path=str(tmp_path / "griddesk.db")),
+            "database": database,
             "digest": DigestSettings(time="23:59"),
         }
     )

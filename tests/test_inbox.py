@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import socket
-import sqlite3
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +21,7 @@ from storage import inbox as inbox_rows
 from storage import outbox as outbox_rows
 from storage import tickets as ticket_rows
 from storage.drafts import open_draft
+from tests import backends
 from tests.clock import FakeClock
 from tests.fakes import InProcessBotApi
 from tests.harness import (
@@ -137,10 +137,10 @@ async def snapshot(harness: Harness) -> tuple[Any, ...]:
     )
 
 
-def kept_in_file(settings: Settings) -> list[int]:
-    """The inbox as the database file holds it (after the bot has stopped)."""
-    with sqlite3.connect(settings.database.path) as conn:
-        return [row[0] for row in conn.execute("SELECT update_id FROM inbox")]
+async def kept_in_file(settings: Settings) -> list[int]:
+    """The inbox as the database holds it (after the bot has stopped)."""
+    kept = await backends.rows(settings.database, "SELECT update_id FROM inbox")
+    return [int(str(row[0])) for row in kept]
 
 
 async def test_update_fetched_but_not_handled_before_a_crash_is_handled_after_restart(
@@ -175,7 +175,7 @@ async def test_update_fetched_but_not_handled_before_a_crash_is_handled_after_re
         draft = await open_draft(conn, MARKET_GROUP, WANG)
     assert draft is not None and "location" == draft.stage
     await second.stop()
-    assert [] == kept_in_file(settings)
+    assert [] == await kept_in_file(settings)
 
 
 async def test_handled_updates_leave_the_inbox_with_the_next_batch_and_at_shutdown(
@@ -204,7 +204,7 @@ async def test_handled_updates_leave_the_inbox_with_the_next_batch_and_at_shutdo
     assert [location["update_id"]] == await kept_ids(harness)
 
     await stop_polling(harness)
-    assert [] == kept_in_file(settings)
+    assert [] == await kept_in_file(settings)
 
 
 @pytest.mark.parametrize("crash_after", range(1, len(STEPS) + 1))
@@ -334,4 +334,4 @@ async def test_update_posted_to_the_webhook_is_kept_before_the_200(
     await harness.settle()
     await harness.stop()
     assert 1 == len(prompts(world))
-    assert [] == kept_in_file(settings)
+    assert [] == await kept_in_file(settings)

@@ -6,11 +6,11 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pytest
 
 from bot.core import notices
+from bot.core.config import Database as DatabaseSettings
 from bot.core.config import Outbox as OutboxSettings
 from bot.delivery.outbox import Delivered, Delivery, Outbox, RetryLater
 from bot.delivery.pacing import Pacer
@@ -18,6 +18,7 @@ from standin.limits import FloodLimits
 from storage import outbox as rows
 from storage.database import Database
 from storage.outbox import OutboxItem
+from tests import backends
 from tests.clock import FakeClock
 
 GROUP, OTHER_GROUP, PRIVATE = -100, -200, 42
@@ -71,8 +72,8 @@ def fixture_clock() -> FakeClock:
 
 
 @pytest.fixture(name="db")
-async def fixture_db(tmp_path: Path) -> AsyncIterator[Database]:
-    db = Database(tmp_path / "lanes.db")
+async def fixture_db(database: DatabaseSettings) -> AsyncIterator[Database]:
+    db = Database(backends.target(database))
     await db.open()
     yield db
     await db.close()

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pytest
 
 from bot.core import notices
+from bot.core.config import Database as DatabaseSettings
 from bot.core.config import Outbox as OutboxSettings
 from bot.delivery.outbox import Delivered, Delivery, Outbox, Rejected, RetryLater, TargetGone
 from storage import outbox as rows
 from storage.database import Database
 from storage.outbox import OutboxItem
+from tests import backends
 from tests.clock import FakeClock
 
 
@@ -41,8 +42,8 @@ def fixture_clock() -> FakeClock:
 
 
 @pytest.fixture(name="outbox")
-async def fixture_outbox(tmp_path: Path, clock: FakeClock) -> AsyncIterator[Outbox]:
-    db = Database(tmp_path / "o.db")
+async def fixture_outbox(database: DatabaseSettings, clock: FakeClock) -> AsyncIterator[Outbox]:
+    db = Database(backends.target(database))
     await db.open()
     box = Outbox(db, clock, OutboxSettings(retry_base="2s", retry_max="1m", max_attempts=3))
     box.transport = ScriptedTransport()
@@ -134,14 +135,16 @@ async def test_newer_edit_supersedes_unsent_one(outbox: Outbox) -> None:
     assert [newer] == [s[0] for s in transport(outbox).sent if s[1] == "edit_text"]
 
 
-async def test_pending_items_survive_a_restart(tmp_path: Path, clock: FakeClock) -> None:
+async def test_pending_items_survive_a_restart(
+    database: DatabaseSettings, clock: FakeClock
+) -> None:
     """Written but unsent notices are sent by the next process that opens the database."""
     settings = OutboxSettings()
-    db = Database(tmp_path / "r.db")
+    db = Database(backends.target(database))
     await db.open()
     await Outbox(db, clock, settings).send(notices.text(-1, "before crash", "x"))
     await db.close()
-    db2 = Database(tmp_path / "r.db")
+    db2 = Database(backends.target(database))
     await db2.open()
     box = Outbox(db2, clock, settings)
     box.transport = ScriptedTransport()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from bot.core.config import Database as DatabaseSettings
@@ -26,12 +24,12 @@ from tests.harness import (
 
 
 @pytest.fixture(name="settings")
-def fixture_settings(tmp_path: Path) -> Settings:
+def fixture_settings(database: DatabaseSettings) -> Settings:
     """The example's join radii (vending 50 m, noise 150 m), in a test database."""
     settings = load_settings(EXAMPLE)
     return settings.model_copy(
         update={
-            "database": DatabaseSettings(path=str(tmp_path / "griddesk.db")),
+            "database": database,
             "digest": DigestSettings(time="23:59"),
         }
     )

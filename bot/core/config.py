@@ -467,7 +467,22 @@ class TelegramSettings(Strict):
 
 
 class Database(Strict):
+    """Where the records live: a SQLite file (``path``, the default) or, for a city, a
+    PostgreSQL server (``url``, e.g. ``postgresql+asyncpg://griddesk@db.internal/griddesk``).
+    With ``url`` set, ``path`` is not used."""
+
     path: str = "griddesk.db"
+    url: str | None = None
+
+    @field_validator("url")
+    @classmethod
+    def _server_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        scheme = value.partition("://")[0]
+        if scheme not in ("postgresql", "postgres", "postgresql+asyncpg"):
+            raise ValueError("must be a PostgreSQL URL: postgresql+asyncpg://user@host/database")
+        return value.strip()
 
 
 class District(Strict):

@@ -27,7 +27,7 @@ class Reports(Desk):
     @property
     def files(self) -> Path:
         """Where charts and exports wait for the outbox to upload them."""
-        folder = self.db.path.parent / "files"
+        folder = self.db.files
         folder.mkdir(parents=True, exist_ok=True)
         return folder
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from storage.schema import BigInt
+
 revision = "0003"
 down_revision = "0002"
 branch_labels = None
@@ -22,7 +24,7 @@ def columns() -> list[sa.Column]:  # type: ignore[type-arg]
         sa.Column("duty_mentions", sa.Text),
         sa.Column("overdue", sa.Text),
         sa.Column("esc_stage", sa.Text),
-        sa.Column("esc_step", sa.Integer, nullable=False, server_default="0"),
+        sa.Column("esc_step", BigInt, nullable=False, server_default="0"),
         sa.Column("esc_due_at", sa.Float),
     ]
 
@@ -30,7 +32,7 @@ def columns() -> list[sa.Column]:  # type: ignore[type-arg]
 def upgrade() -> None:
     op.create_table(
         "duty_states",
-        sa.Column("user_id", sa.Integer, primary_key=True),
+        sa.Column("user_id", BigInt, primary_key=True),
         sa.Column("on_duty", sa.Boolean, nullable=False),
         sa.Column("set_at", sa.Float, nullable=False),
         sa.Column("until", sa.Float, nullable=False),
@@ -44,6 +46,7 @@ def upgrade() -> None:
         "tickets",
         ["esc_due_at"],
         sqlite_where=sa.text("esc_due_at IS NOT NULL"),
+        postgresql_where=sa.text("esc_due_at IS NOT NULL"),
     )
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from storage.schema import BigInt
+
 revision = "0005"
 down_revision = "0004"
 branch_labels = None
@@ -19,7 +21,7 @@ def upgrade() -> None:
     op.create_table(
         "digest_log",
         sa.Column("day", sa.Text, primary_key=True),
-        sa.Column("chat_id", sa.Integer, primary_key=True),
+        sa.Column("chat_id", BigInt, primary_key=True),
         sa.Column("posted_at", sa.Float, nullable=False),
     )
     # "Still open at midnight" reads open tickets (closed_at NULL) and those closed later.

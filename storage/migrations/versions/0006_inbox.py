@@ -11,6 +11,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from storage.schema import BigInt
+
 revision = "0006"
 down_revision = "0005"
 branch_labels = None
@@ -20,7 +22,7 @@ depends_on = None
 def upgrade() -> None:
     op.create_table(
         "inbox",
-        sa.Column("update_id", sa.Integer, primary_key=True, autoincrement=False),
+        sa.Column("update_id", BigInt, primary_key=True, autoincrement=False),
         sa.Column("received_at", sa.Float, nullable=False),
         sa.Column("raw", sa.Text, nullable=False),
     )

@@ -14,6 +14,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from storage.schema import BigInt
+
 revision = "0009"
 down_revision = "0008"
 branch_labels = None
@@ -26,11 +28,11 @@ def upgrade() -> None:
         batch.add_column(sa.Column("handed_stage", sa.Text))
     op.create_table(
         "ticket_photos",
-        sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column("ticket_id", sa.Integer, sa.ForeignKey("tickets.id"), nullable=False),
-        sa.Column("round", sa.Integer, nullable=False),
+        sa.Column("id", BigInt, primary_key=True),
+        sa.Column("ticket_id", BigInt, sa.ForeignKey("tickets.id"), nullable=False),
+        sa.Column("round", BigInt, nullable=False),
         sa.Column("file_id", sa.Text, nullable=False),
-        sa.Column("officer_id", sa.Integer),
+        sa.Column("officer_id", BigInt),
         sa.Column("at", sa.Float, nullable=False),
     )
     op.create_index("photos_by_ticket", "ticket_photos", ["ticket_id", "id"])

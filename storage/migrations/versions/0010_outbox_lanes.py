@@ -12,6 +12,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from storage.schema import BigInt
+
 revision = "0010"
 down_revision = "0009"
 branch_labels = None
@@ -20,7 +22,7 @@ depends_on = None
 
 def upgrade() -> None:
     with op.batch_alter_table("outbox") as batch:
-        batch.add_column(sa.Column("priority", sa.Integer, nullable=False, server_default="1"))
+        batch.add_column(sa.Column("priority", BigInt, nullable=False, server_default="1"))
     op.create_index(
         "outbox_pending_by_chat",
         "outbox",

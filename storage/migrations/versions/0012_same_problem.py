@@ -15,6 +15,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from storage.schema import BigInt
+
 revision = "0012"
 down_revision = "0011"
 branch_labels = None
@@ -26,7 +28,7 @@ OPEN_NOW = "stage IN ('location', 'category', 'same', 'details')"
 
 def upgrade() -> None:
     with op.batch_alter_table("report_drafts") as batch:
-        batch.add_column(sa.Column("same_ticket_id", sa.Integer))
+        batch.add_column(sa.Column("same_ticket_id", BigInt))
     op.drop_index("one_open_draft_per_person", "report_drafts")
     op.create_index(
         "one_open_draft_per_person",
@@ -34,21 +36,22 @@ def upgrade() -> None:
         ["chat_id", "user_id"],
         unique=True,
         sqlite_where=sa.text(OPEN_NOW),
+        postgresql_where=sa.text(OPEN_NOW),
     )
     with op.batch_alter_table("tickets") as batch:
-        batch.add_column(sa.Column("supporters", sa.Integer, nullable=False, server_default="0"))
+        batch.add_column(sa.Column("supporters", BigInt, nullable=False, server_default="0"))
         batch.add_column(sa.Column("support_alerted_at", sa.Float))
-        batch.add_column(sa.Column("duplicate_of", sa.Integer))
+        batch.add_column(sa.Column("duplicate_of", BigInt))
     op.create_index("tickets_by_category_status", "tickets", ["category", "status"])
     op.create_table(
         "ticket_supporters",
-        sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column("ticket_id", sa.Integer, sa.ForeignKey("tickets.id"), nullable=False),
-        sa.Column("user_id", sa.Integer, nullable=False),
+        sa.Column("id", BigInt, primary_key=True),
+        sa.Column("ticket_id", BigInt, sa.ForeignKey("tickets.id"), nullable=False),
+        sa.Column("user_id", BigInt, nullable=False),
         sa.Column("user_name", sa.Text, nullable=False),
         sa.Column("private", sa.Boolean, nullable=False),
-        sa.Column("group_chat_id", sa.Integer, nullable=False),
-        sa.Column("chat_id", sa.Integer, nullable=False),
+        sa.Column("group_chat_id", BigInt, nullable=False),
+        sa.Column("chat_id", BigInt, nullable=False),
         sa.Column("locale", sa.Text, nullable=False),
         sa.Column("at", sa.Float, nullable=False),
         sa.UniqueConstraint("ticket_id", "user_id", name="one_support_per_person"),
@@ -69,6 +72,7 @@ def downgrade() -> None:
         ["chat_id", "user_id"],
         unique=True,
         sqlite_where=sa.text(OPEN_BEFORE),
+        postgresql_where=sa.text(OPEN_BEFORE),
     )
     with op.batch_alter_table("report_drafts") as batch:
         batch.drop_column("same_ticket_id")

@@ -12,6 +12,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from storage.schema import BigInt
+
 revision = "0013"
 down_revision = "0012"
 branch_labels = None
@@ -21,15 +23,15 @@ depends_on = None
 def upgrade() -> None:
     op.create_table(
         "broadcasts",
-        sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column("lead_id", sa.Integer, nullable=False),
-        sa.Column("chat_id", sa.Integer, nullable=False),
+        sa.Column("id", BigInt, primary_key=True),
+        sa.Column("lead_id", BigInt, nullable=False),
+        sa.Column("chat_id", BigInt, nullable=False),
         sa.Column("locale", sa.Text, nullable=False),
         sa.Column("stage", sa.Text, nullable=False),
         sa.Column("body", sa.Text),
         sa.Column("photo_file_id", sa.Text),
         sa.Column("targets", sa.Text, nullable=False, server_default=""),
-        sa.Column("picker_outbox_id", sa.Integer),
+        sa.Column("picker_outbox_id", BigInt),
         sa.Column("created_at", sa.Float, nullable=False),
         sa.Column("sent_at", sa.Float),
         sa.Column("reminded_at", sa.Float),
@@ -37,16 +39,16 @@ def upgrade() -> None:
     op.create_index("broadcasts_by_lead", "broadcasts", ["lead_id", "chat_id", "stage"])
     op.create_table(
         "broadcast_acks",
-        sa.Column("broadcast_id", sa.Integer, primary_key=True),
-        sa.Column("user_id", sa.Integer, primary_key=True),
-        sa.Column("chat_id", sa.Integer, nullable=False),
+        sa.Column("broadcast_id", BigInt, primary_key=True),
+        sa.Column("user_id", BigInt, primary_key=True),
+        sa.Column("chat_id", BigInt, nullable=False),
         sa.Column("name", sa.Text, nullable=False),
         sa.Column("at", sa.Float, nullable=False),
     )
     op.create_table(
         "group_members",
-        sa.Column("chat_id", sa.Integer, primary_key=True),
-        sa.Column("user_id", sa.Integer, primary_key=True),
+        sa.Column("chat_id", BigInt, primary_key=True),
+        sa.Column("user_id", BigInt, primary_key=True),
         sa.Column("name", sa.Text, nullable=False),
         sa.Column("last_seen", sa.Float, nullable=False),
     )

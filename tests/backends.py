@@ -1,0 +1,141 @@
+"""The two database backends tests run on: a SQLite file, and a PostgreSQL server.
+
+``GRIDDESK_TEST_POSTGRES`` names a server where the test role may create databases, for
+example ``postgresql://127.0.0.1/test``. Without it the PostgreSQL runs are skipped; with it
+every test that takes the ``settings`` fixture runs on both. Each PostgreSQL test gets a
+database of its own, copied from a template that was migrated once per session, and dropped
+after the test.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sqlite3
+import sys
+import uuid
+from pathlib import Path
+
+import asyncpg
+
+from bot.core.config import Database as DatabaseSettings
+from storage.database import migrate_server
+
+ENV = "GRIDDESK_TEST_POSTGRES"
+SQLITE = "sqlite"
+POSTGRES = "postgresql"
+
+
+def server() -> str | None:
+    """The test server's URL (any database on it), or None when PostgreSQL tests are off."""
+    value = os.environ.get(ENV, "").strip()
+    return value or None
+
+
+def _plain(url: str) -> str:
+    """asyncpg's own form of the URL (no ``+asyncpg`` driver name)."""
+    scheme, _, rest = url.partition("://")
+    return f"postgresql://{rest}" if scheme.startswith("postgres") else url
+
+
+def _with_database(url: str, name: str) -> str:
+    base, _, _ = _plain(url).rpartition("/")
+    return f"{base}/{name}"
+
+
+async def _admin(sql: str) -> None:
+    url = server()
+    assert url is not None
+    connection = await asyncpg.connect(_plain(url))
+    try:
+        await connection.execute(sql)
+    finally:
+        await connection.close()
+
+
+class Template:
+    """A database migrated once, that each test's database is copied from."""
+
+    def __init__(self) -> None:
+        self.name = f"griddesk_template_{os.getpid()}"
+        self.ready = False
+
+    async def _prepare(self) -> None:
+        await _admin(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+        await _admin(f'CREATE DATABASE "{self.name}"')
+        url = server()
+        assert url is not None
+        await migrate_server(_with_database(url, self.name))
+        self.ready = True
+
+    def fresh(self) -> str:
+        """A new database with the newest schema; its URL."""
+        if not self.ready:
+            asyncio.run(self._prepare())
+        name = f"griddesk_{uuid.uuid4().hex[:12]}"
+        asyncio.run(_admin(f'CREATE DATABASE "{name}" TEMPLATE "{self.name}" STRATEGY FILE_COPY'))
+        url = server()
+        assert url is not None
+        return _with_database(url, name)
+
+    def close(self) -> None:
+        if self.ready:
+            asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)'))
+
+
+def drop(url: str) -> None:
+    name = url.rpartition("/")[2]
+    asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def sqlite_file(folder: Path) -> str:
+    return str(folder / "griddesk.db")
+
+
+def target(database: DatabaseSettings) -> str:
+    """What ``storage.database.Database`` opens for these settings."""
+    return database.url if database.url is not None else database.path
+
+
+async def _server_rows(url: str, sql: str) -> list[tuple[object, ...]]:
+    connection = await asyncpg.connect(_plain(url))
+    try:
+        return [tuple(row) for row in await connection.fetch(sql)]
+    finally:
+        await connection.close()
+
+
+async def rows(database: DatabaseSettings, sql: str) -> list[tuple[object, ...]]:
+    """What a query reads from the database as it is stored (say, after the bot stopped)."""
+    if database.url is not None:
+        return await _server_rows(database.url, sql)
+    with sqlite3.connect(database.path) as connection:
+        return [tuple(row) for row in connection.execute(sql)]
+
+
+async def _reachable(url: str) -> None:
+    connection = await asyncpg.connect(_plain(url), timeout=10)
+    try:
+        await connection.execute("SELECT 1")
+    finally:
+        await connection.close()
+
+
+def main() -> int:
+    """``python -m tests.backends``: fail unless GRIDDESK_TEST_POSTGRES is set and answers
+    (CI runs this, so that it never skips the PostgreSQL runs by accident)."""
+    url = server()
+    if url is None:
+        print(f"tests.backends: {ENV} is not set", file=sys.stderr)
+        return 1
+    try:
+        asyncio.run(_reachable(url))
+    except (OSError, asyncpg.PostgresError) as exc:
+        print(f"tests.backends: PostgreSQL at {ENV} does not answer: {exc}", file=sys.stderr)
+        return 1
+    print(f"tests.backends: PostgreSQL answers at {url}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
