@@ -20,7 +20,7 @@ from bot.core.i18n import t
 from bot.services import Services
 from handlers.context import SERVICES_KEY, GridApp, GridContext
 from handlers.http import AiohttpRequest
-from handlers.inbox import InboxBot, InboxQueue, replay_inbox
+from handlers.inbox import InboxBot, replay_inbox
 from handlers.transport import TelegramTransport
 from handlers.updates import PerSenderUpdateProcessor
 
@@ -56,8 +56,9 @@ def build_application(
     ``request`` replaces the HTTP client (tests plug a Bot API stand-in in here); by default
     requests go over aiohttp (``handlers.http``).
     ``run_sender=False`` leaves delivering the outbox to the caller (``outbox.flush``).
-    ``webhook=True`` keeps updates in the inbox as the webhook receives them (polling keeps
-    each fetched batch).
+    ``webhook=True`` builds a webhook worker's Application (``handlers.webhook``): its
+    server keeps each posted update in the inbox, and the updates are taken from there chat
+    by chat; polling keeps each fetched batch instead.
     """
     limited = rate_limit and settings.telegram.rate_limiter
     services = Services.create(
@@ -88,11 +89,10 @@ def build_application(
         .post_shutdown(_post_shutdown)
         .concurrent_updates(PerSenderUpdateProcessor(on_handled=services.inbox.handled))
     )
-    if webhook:
-        builder = builder.update_queue(InboxQueue(services.inbox))
     app: GridApp = builder.build()
     app.bot_data[SERVICES_KEY] = services
     app.bot_data["griddesk.run_sender"] = run_sender
+    app.bot_data["griddesk.webhook"] = webhook
     handlers.register_all(app)
     return app
 
@@ -123,9 +123,11 @@ async def _post_init(app: GridApp) -> None:
             _post_digest, time(hour, minute, tzinfo=services.settings.zone), name="daily-digest"
         )
     await services.reports.catch_up()
-    replayed = await replay_inbox(app, services.inbox)
-    if replayed:
-        log.info("handled %s updates fetched but not handled before the last stop", replayed)
+    if not app.bot_data.get("griddesk.webhook"):
+        # (A webhook worker's taker handles what is kept, chat by chat: handlers.webhook.)
+        replayed = await replay_inbox(app, services.inbox)
+        if replayed:
+            log.info("handled %s updates fetched but not handled before the last stop", replayed)
     await _set_commands(app, services.settings)
     await _check_rights(app, services)
 

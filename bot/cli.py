@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
+import hashlib
+import hmac
 import os
-import secrets
 import sys
 from pathlib import Path
 from typing import Any
@@ -132,31 +132,35 @@ def _run(settings: Settings, config_path: Path, webhook: str | None) -> int:
     if webhook is None:
         app.run_polling(allowed_updates=ALLOWED_UPDATES)
         return 0
-    hook = settings.telegram.webhook
-    logging.getLogger(__name__).info("webhook on %s:%s/%s", hook.listen, hook.port, hook.path)
-    app.run_webhook(**webhook_options(hook, webhook, webhook_secret()))
+    asyncio.run(_serve_webhook(app, settings.telegram.webhook, webhook, webhook_secret(secret)))
     return 0
 
 
-def webhook_secret() -> str:
-    """The secret Telegram must echo in a header: TELEGRAM_WEBHOOK_SECRET, else a random one."""
-    return os.environ.get(WEBHOOK_SECRET_ENV) or secrets.token_urlsafe(32)
+async def _serve_webhook(app: Any, hook: Webhook, url: str, secret: str) -> None:
+    """One webhook worker until SIGTERM or SIGINT (start as many as the load needs)."""
+    import signal
+
+    from handlers.webhook import WebhookWorker
+
+    worker = WebhookWorker(app, hook, url, secret, allowed_updates=ALLOWED_UPDATES)
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for number in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(number, stopping.set)
+    await worker.start()
+    try:
+        await stopping.wait()
+    finally:
+        await worker.stop()
 
 
-def webhook_options(hook: Webhook, url: str, secret: str) -> dict[str, Any]:
-    """The arguments of ``run_webhook`` (and ``Updater.start_webhook``) for serving ``url``.
-
-    Telegram sends ``secret`` in the X-Telegram-Bot-Api-Secret-Token header with every
-    update; python-telegram-bot answers 403 to any post without it or with another value.
-    """
-    return {
-        "listen": hook.listen,
-        "port": hook.port,
-        "url_path": hook.path,
-        "webhook_url": url,
-        "secret_token": secret,
-        "allowed_updates": ALLOWED_UPDATES,
-    }
+def webhook_secret(token: str) -> str:
+    """The secret Telegram must echo in a header: TELEGRAM_WEBHOOK_SECRET, else one derived
+    from the bot token, so that every worker of the bot knows the same secret."""
+    given = os.environ.get(WEBHOOK_SECRET_ENV)
+    if given:
+        return given
+    return hmac.new(token.encode(), b"griddesk webhook secret", hashlib.sha256).hexdigest()
 
 
 if __name__ == "__main__":

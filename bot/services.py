@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.core import notices
@@ -11,8 +11,10 @@ from bot.core.config import Settings
 from bot.core.directory import Directory
 from bot.core.i18n import t
 from bot.delivery.inbox import Inbox
+from bot.delivery.leasing import Leases
 from bot.delivery.outbox import Outbox
 from bot.delivery.pacing import Pacer
+from bot.delivery.taking import worker_name
 from bot.duty.escalation import Escalator
 from bot.duty.on_duty import Duty
 from bot.figures.broadcasts import Broadcasts
@@ -58,6 +60,8 @@ class Services:
     broadcasts: Broadcasts
     points: Points
     merger: Merger
+    # This process's name in the leases table (several workers share a PostgreSQL database).
+    worker: str = field(default_factory=worker_name)
 
     @classmethod
     def create(
@@ -81,6 +85,10 @@ class Services:
         intake.duty = duty
         escalator = Escalator(*desk)
         escalator.duty = duty
+        worker = worker_name()
+        if db.dialect == "postgresql":
+            # Another worker may share the database: each chat's lane is sent by one of them.
+            outbox.leases = Leases(db, clock, worker)
         return cls(
             settings,
             directory,
@@ -99,6 +107,7 @@ class Services:
             Broadcasts(*desk),
             Points(db, directory, outbox, clock),
             Merger(*desk),
+            worker,
         )
 
     async def open(self, bot_username: str) -> None:

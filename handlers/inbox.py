@@ -1,14 +1,13 @@
 """Keeps every update Telegram hands over in the inbox before python-telegram-bot confirms it.
 
 Polling: ``InboxBot`` writes each fetched batch, as Telegram sent it, before handing it to
-the Updater, whose next getUpdates call is what confirms the batch to Telegram. Webhook:
-``InboxQueue.put`` writes the update before the webhook answers Telegram 200. At start-up
-``replay_inbox`` handles what was kept but not handled before the process stopped.
+the Updater, whose next getUpdates call is what confirms the batch to Telegram. At start-up
+``replay_inbox`` handles what was kept but not handled before the process stopped. (A webhook
+worker keeps each posted update before it answers 200: ``handlers.webhook``.)
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 from typing import Any
@@ -84,19 +83,6 @@ class InboxBot(ExtBot[Any]):
             )
             self._fetched = result
         return result
-
-
-class InboxQueue(asyncio.Queue[object]):
-    """The update queue for webhook mode: an update is kept before Telegram gets its 200."""
-
-    def __init__(self, inbox: Inbox) -> None:
-        super().__init__()
-        self.inbox = inbox
-
-    async def put(self, item: object) -> None:
-        if isinstance(item, Update):
-            await self.inbox.receive([(item.update_id, item.to_json())])
-        await super().put(item)
 
 
 async def replay_inbox(app: GridApp, inbox: Inbox) -> int:

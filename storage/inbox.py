@@ -22,6 +22,7 @@ class KeptUpdate:
     received_at: datetime
     raw: str
     unreadable: bool = False
+    chat_id: int | None = None
 
 
 async def keep(conn: Connection, updates: Sequence[tuple[int, str]], now: datetime) -> None:
@@ -32,6 +33,44 @@ async def keep(conn: Connection, updates: Sequence[tuple[int, str]], now: dateti
         insert_for(conn, inbox).on_conflict_do_nothing(),
         [{"update_id": update_id, "received_at": now, "raw": raw} for update_id, raw in updates],
     )
+
+
+async def keep_posted(
+    conn: Connection, update_id: int, raw: str, chat_id: int | None, now: datetime
+) -> bool:
+    """Store one update posted to a webhook, with its chat; False if it was stored before
+    (Telegram posts an update again when it missed the answer)."""
+    result = await conn.execute(
+        insert_for(conn, inbox)
+        .values(update_id=update_id, received_at=now, raw=raw, chat_id=chat_id)
+        .on_conflict_do_nothing()
+    )
+    return result.rowcount == 1
+
+
+async def waiting_chats(conn: Connection, limit: int) -> list[int | None]:
+    """Chats with updates to handle, the one waiting longest first (None: updates without
+    a chat)."""
+    rows = await conn.execute(
+        select(inbox.c.chat_id)
+        .where(inbox.c.unreadable.is_(False))
+        .group_by(inbox.c.chat_id)
+        .order_by(func.min(inbox.c.update_id))
+        .limit(limit)
+    )
+    return [chat_id for (chat_id,) in rows]
+
+
+async def next_of_chat(conn: Connection, chat_id: int | None, limit: int) -> list[KeptUpdate]:
+    """A chat's updates to handle, in the order Telegram numbered them."""
+    chat = inbox.c.chat_id.is_(None) if chat_id is None else inbox.c.chat_id == chat_id
+    rows = await conn.execute(
+        select(inbox)
+        .where(chat, inbox.c.unreadable.is_(False))
+        .order_by(inbox.c.update_id)
+        .limit(limit)
+    )
+    return [KeptUpdate(**row._mapping) for row in rows]
 
 
 async def forget(conn: Connection, update_ids: Collection[int]) -> None:

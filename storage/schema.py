@@ -312,6 +312,19 @@ inbox = Table(
     Column("raw", Text, nullable=False),
     # python-telegram-bot could not parse it: kept for inspection, never handled.
     Column("unreadable", Boolean, nullable=False, server_default=false()),
+    # The chat it came from (None for updates without one): taken chat by chat, in order.
+    Column("chat_id", BigInt),
+    Index("inbox_by_chat", "chat_id", "update_id"),
+)
+
+# Which worker handles a chat's updates or sends its outbox lane, until when (several
+# workers on one PostgreSQL database).
+leases = Table(
+    "leases",
+    metadata,
+    Column("name", Text, primary_key=True),
+    Column("holder", Text, nullable=False),
+    Column("expires_at", UtcTime, nullable=False),
 )
 
 

@@ -3,19 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
 import pytest
 from telegram import Update
 from telegram.ext import TypeHandler
 
-from bot.app import build_application
 from bot.core.config import Settings
 from handlers.context import GridContext
-from handlers.inbox import InboxQueue
 from standin import World
 from storage import inbox as inbox_rows
 from storage import outbox as outbox_rows
@@ -23,13 +19,11 @@ from storage import tickets as ticket_rows
 from storage.drafts import open_draft
 from tests import backends
 from tests.clock import FakeClock
-from tests.fakes import InProcessBotApi
 from tests.harness import (
     IN_WEST,
     LI_MING,
     MARKET_GROUP,
     MINZHU_SQUAD,
-    TOKEN,
     WANG,
     Harness,
     start_harness,
@@ -280,58 +274,3 @@ async def test_kept_update_is_not_fetched_again_after_its_replay(
     assert () == await second.app.bot.get_updates(timeout=0)
     assert [] == world.updates
     await second.stop()
-
-
-async def test_webhook_update_is_kept_before_it_is_queued(harness: Harness) -> None:
-    """Webhook mode: the update is in the inbox when the queue takes it (before the 200)."""
-    queue = InboxQueue(harness.services.inbox)
-    command = harness.world.user_sends(MARKET_GROUP, WANG, text="/report")
-    await queue.put(Update.de_json(command, harness.app.bot))
-    assert [command["update_id"]] == await kept_ids(harness)
-    assert command["update_id"] == (await queue.get()).update_id  # type: ignore[attr-defined]
-
-
-async def test_update_posted_to_the_webhook_is_kept_before_the_200(
-    world: World, settings: Settings, clock: FakeClock
-) -> None:
-    """Through PTB's webhook server on loopback: kept when Telegram gets 200, handled, gone."""
-    app = build_application(
-        settings,
-        TOKEN,
-        clock=clock,
-        request=InProcessBotApi(world),
-        rate_limit=False,
-        run_sender=False,
-        webhook=True,
-    )
-    harness = Harness(world, app, clock)
-    await app.initialize()
-    await app.post_init(app)  # type: ignore[misc]
-    await app.start()
-    assert app.updater is not None
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    await app.updater.start_webhook(
-        listen="127.0.0.1",
-        port=port,
-        url_path="hook",
-        webhook_url="https://griddesk.example/hook",
-        secret_token="s3cret",
-    )
-    command = world.user_sends(MARKET_GROUP, WANG, text="/report")
-    world.updates.clear()  # delivered by the webhook below, not by getUpdates
-    async with httpx.AsyncClient() as client:
-        answer = await client.post(
-            f"http://127.0.0.1:{port}/hook",
-            json=command,
-            headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret"},
-        )
-    assert 200 == answer.status_code
-    assert [command["update_id"]] == await kept_ids(harness)
-    await app.updater.stop()
-    await app.stop()
-    await harness.settle()
-    await harness.stop()
-    assert 1 == len(prompts(world))
-    assert [] == await kept_in_file(settings)

@@ -49,6 +49,12 @@ class Inbox:
             self._handled |= handled
             raise
 
+    async def waiting(self) -> int:
+        """How many kept updates wait (the health check reads it; it also proves the
+        database answers)."""
+        async with self.db.snapshot() as conn:
+            return await rows.count(conn)
+
     def handled(self, update_id: int) -> None:
         """The update has been handled; it leaves the database with the next write."""
         self._handled.add(update_id)

@@ -20,6 +20,7 @@ from typing import Protocol
 from bot.core.clock import Clock
 from bot.core.config import Outbox as OutboxSettings
 from bot.core.notices import Notice
+from bot.delivery.leasing import Leases
 from bot.delivery.pacing import Pacer, Priority, budget_of, priority_of
 from storage import outbox as rows
 from storage.database import Database
@@ -101,6 +102,8 @@ class Outbox:
         self.settings = settings
         self.pacer = pacer
         self.transport: Transport | None = None
+        # Several workers on one database: a chat's lane is sent by the lease's holder only.
+        self.leases: Leases | None = None
         self._sleep = sleep
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -190,7 +193,9 @@ class Outbox:
 
     async def _run(self) -> None:
         while True:
-            wait = 30.0
+            # Alone, a commit here wakes the sender; beside other workers, what they wrote
+            # for a lane held here is found by looking again every second.
+            wait = 30.0 if self.leases is None else 1.0
             try:
                 now = self.clock.now()
                 async with self.db.transaction() as conn:
@@ -241,6 +246,21 @@ class Outbox:
         return sum(done)
 
     async def _drain(self, chat_id: int) -> int:
+        """Send the chat's lane here, unless another worker holds it (several workers)."""
+        if self.leases is None:
+            return await self._send_lane(chat_id)
+        async with self.leases.holding(f"lane:{chat_id}") as held:
+            if not held:
+                return 0
+            if self.pacer is not None:
+                # What the lane's last holder sent counts against the chat's budget here.
+                async with self.db.transaction() as conn:
+                    now = self.clock.now()
+                    since = now - budget_of(chat_id).window
+                    self.pacer.seed(chat_id, await rows.sent_since(conn, chat_id, since))
+            return await self._send_lane(chat_id)
+
+    async def _send_lane(self, chat_id: int) -> int:
         """Send one chat's due items until none is left; return how many were settled.
 
         The chat's queue is read again whenever something new was committed for the chat,
