@@ -88,7 +88,7 @@ class Services:
         worker = worker_name()
         if db.dialect == "postgresql":
             # Another worker may share the database: each chat's lane is sent by one of them.
-            outbox.leases = Leases(db, clock, worker)
+            outbox.leases = Leases(db, clock, worker, settings.telegram.webhook.lease)
         return cls(
             settings,
             directory,

@@ -55,7 +55,11 @@ class WebhookWorker:
         services: Services = app.bot_data[SERVICES_KEY]
         self.services = services
         self.taker = taker or Taker(
-            services.db, services.clock, self.handle, holder=services.worker
+            services.db,
+            services.clock,
+            self.handle,
+            holder=services.worker,
+            lease=hook.lease,
         )
         self._runner: web.AppRunner | None = None
 

@@ -370,6 +370,30 @@ async def take_escalation_step(conn: Connection, ticket_id: int, stage: str, ste
     return result.rowcount == 1
 
 
+async def move_escalation(
+    conn: Connection,
+    ticket_id: int,
+    seen: tuple[str | None, int],
+    stage: str,
+    step: int,
+) -> bool:
+    """Set the escalation position to ``step`` of ``stage`` if it is still ``seen`` (as
+    read): a worker that read the ticket before another took a step never undoes it."""
+    seen_stage, seen_step = seen
+    result = await conn.execute(
+        update(tickets)
+        .where(
+            tickets.c.id == ticket_id,
+            tickets.c.esc_stage.is_(None)
+            if seen_stage is None
+            else tickets.c.esc_stage == seen_stage,
+            tickets.c.esc_step == seen_step,
+        )
+        .values(esc_stage=stage, esc_step=step)
+    )
+    return result.rowcount == 1
+
+
 async def escalation_columns(
     conn: Connection, statuses: tuple[str, ...], batch: int = 5000
 ) -> AsyncIterator[list[Any]]:

@@ -400,6 +400,9 @@ class Webhook(Strict):
     listen: str = "127.0.0.1"
     port: int = Field(default=8443, gt=0, lt=65536)
     path: str = "telegram"
+    # Several workers: how long a worker's hold on a chat lasts unless renewed, so how long
+    # a dead worker's chats wait before another worker takes them over.
+    lease: Duration = timedelta(seconds=30)
 
 
 PROXY_SCHEMES = ("http", "https", "socks5", "socks5h")

@@ -140,8 +140,10 @@ class Escalator(Desk):
                 if not await ticket_rows.take_escalation_step(
                     conn, ticket_id, step.stage, step.step
                 ):
-                    await ticket_rows.set_ticket(
-                        conn, ticket_id, esc_stage=step.stage, esc_step=step.step
+                    # A new stage begins here; or another worker has just taken this step,
+                    # and then its progress stands (the move is conditional on what was read).
+                    await ticket_rows.move_escalation(
+                        conn, ticket_id, (ticket.esc_stage, ticket.esc_step), step.stage, step.step
                     )
                     continue
                 if step.action != MARK_OVERDUE and step.action in taken_this_round(

@@ -1,0 +1,454 @@
+"""Several webhook workers on one PostgreSQL database, behind a loopback balancer.
+
+    python -m bench.workers --database postgresql://127.0.0.1/test [--workers 3]
+        [--owners 6] [--reports 5] [--kills 6] [--seed 7]
+    python -m bench.workers --database postgresql://127.0.0.1/test --throughput
+
+Telegram's part is played here: the stand-in (over HTTP) answers the workers' Bot API
+requests, and each update a shop owner makes is posted as a webhook to the balancer, again
+until a worker answers 200 (as Telegram does). One chat's updates are posted one after
+another, different chats' side by side. The balancer sends each post to the next worker in
+turn, and to the one after when a worker does not answer.
+
+With ``--kills``, a worker chosen at random (seeded) is SIGKILLed every 0.5-1.5 s and started
+again. Afterwards: every report acknowledged ("已受理") has a ticket, every ticket a card,
+nothing is left in the inbox or the outbox, no escalation step was taken twice, and no
+chat got two digests for one day. ``--throughput`` instead runs the same load without
+kills with 1, 2 and 3 workers on PostgreSQL and with one polling process on SQLite, and
+reports complete reports per second. ``tests/test_workers.py`` is the short run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import random
+import re
+import signal
+import socket
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import asyncpg
+import yaml
+from aiohttp import web
+
+from bench.crash import report_until_receipt
+from bench.intake import FIRST_OWNER, GROUP, SQUAD_CHATS, TIMEOUT, TOKEN, TimedWorld, district_world
+from bench.intake import _config as bench_config
+from standin import StandinServer
+from storage.database import migrate_server
+
+ROOT = Path(__file__).resolve().parent.parent
+SECRET = "bench-webhook-secret"
+PUBLIC = "https://griddesk.example.org/telegram"
+LEASE = "3s"  # a killed worker's chats wait this long before another takes them
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def _chat_of(update: dict[str, Any]) -> int:
+    if "message" in update:
+        return int(update["message"]["chat"]["id"])
+    if "callback_query" in update:
+        return int(update["callback_query"]["message"]["chat"]["id"])
+    return 0
+
+
+class Webhooks:
+    """Posts the world's updates to ``url`` as Telegram would: each until it gets 200."""
+
+    def __init__(self, world: TimedWorld, url: str) -> None:
+        self.world = world
+        self.url = url
+        self.acknowledged: list[int] = []
+        self.retries = 0
+        self._queues: dict[int, asyncio.Queue[dict[str, Any]]] = {}
+        self._tasks: list[asyncio.Task[None]] = []
+
+    async def run(self) -> None:
+        async with aiohttp.ClientSession() as session:
+            try:
+                while True:
+                    while self.world.updates:
+                        update = self.world.updates.pop(0)
+                        chat = _chat_of(update)
+                        if chat not in self._queues:
+                            self._queues[chat] = asyncio.Queue()
+                            self._tasks.append(asyncio.create_task(self._chat(session, chat)))
+                        self._queues[chat].put_nowait(update)
+                    await asyncio.sleep(0.005)
+            finally:
+                for task in self._tasks:
+                    task.cancel()
+
+    async def _chat(self, session: aiohttp.ClientSession, chat: int) -> None:
+        queue = self._queues[chat]
+        headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
+        while True:
+            update = await queue.get()
+            while True:
+                try:
+                    async with session.post(self.url, json=update, headers=headers) as answer:
+                        if answer.status == 200:
+                            self.acknowledged.append(update["update_id"])
+                            break
+                except aiohttp.ClientError:
+                    pass
+                self.retries += 1
+                await asyncio.sleep(0.05)
+
+
+class Balancer:
+    """A loopback reverse proxy: each post to the next worker in turn, skipping the dead."""
+
+    def __init__(self, ports: list[int]) -> None:
+        self.ports = ports
+        self.port = _free_port()
+        self._next = 0
+        self._runner: web.AppRunner | None = None
+        self._session: aiohttp.ClientSession | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/telegram"
+
+    async def start(self) -> None:
+        self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10))
+        served = web.Application()
+        served.router.add_post("/telegram", self._forward)
+        self._runner = web.AppRunner(served, access_log=None)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, "127.0.0.1", self.port).start()
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+        if self._session is not None:
+            await self._session.close()
+
+    async def _forward(self, request: web.Request) -> web.Response:
+        assert self._session is not None
+        body = await request.read()
+        headers = {k: v for k, v in request.headers.items() if k.lower().startswith("x-telegram")}
+        headers["Content-Type"] = "application/json"
+        for _ in range(len(self.ports)):
+            port = self.ports[self._next % len(self.ports)]
+            self._next += 1
+            url = f"http://127.0.0.1:{port}/telegram"
+            try:
+                async with self._session.post(url, data=body, headers=headers) as answer:
+                    return web.Response(status=answer.status)
+            except (aiohttp.ClientError, TimeoutError):
+                continue
+        return web.Response(status=502)
+
+
+def _worker_config(tmp: str, base_url: str, database: str, port: int, number: int) -> Path:
+    raw = yaml.safe_load(bench_config(tmp, base_url).read_text(encoding="utf-8"))
+    raw["database"] = {"url": database}
+    raw["telegram"]["webhook"] = {"listen": "127.0.0.1", "port": port, "lease": LEASE}
+    path = Path(tmp) / f"worker-{number}.yaml"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+class Workers:
+    """``count`` worker processes (``griddesk run --webhook``), each on its own port."""
+
+    def __init__(self, tmp: str, base_url: str, database: str, count: int) -> None:
+        self.tmp = tmp
+        self.ports = [_free_port() for _ in range(count)]
+        self.configs = [
+            _worker_config(tmp, base_url, database, port, n) for n, port in enumerate(self.ports)
+        ]
+        self.processes: list[asyncio.subprocess.Process | None] = [None] * count
+        self.kills = 0
+
+    async def start(self, number: int) -> None:
+        log = Path(self.tmp) / f"worker-{number}.log"
+        with log.open("ab") as stderr:
+            self.processes[number] = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "bot.cli",
+                "--config",
+                str(self.configs[number]),
+                "run",
+                "--webhook",
+                PUBLIC,
+                cwd=ROOT,
+                env={
+                    **os.environ,
+                    "TELEGRAM_BOT_TOKEN": TOKEN,
+                    "TELEGRAM_WEBHOOK_SECRET": SECRET,
+                },
+                stdout=asyncio.subprocess.DEVNULL,
+                stderr=stderr,
+            )
+        await self._healthy(self.ports[number])
+
+    async def _healthy(self, port: int) -> None:
+        deadline = time.monotonic() + 60
+        async with aiohttp.ClientSession() as session:
+            while time.monotonic() < deadline:
+                with contextlib.suppress(aiohttp.ClientError):
+                    async with session.get(f"http://127.0.0.1:{port}/healthz") as answer:
+                        if answer.status == 200:
+                            return
+                await asyncio.sleep(0.1)
+        raise TimeoutError(f"worker on port {port} did not become healthy")
+
+    async def start_all(self) -> None:
+        # One after another: the first migrates the database, the others find it at head.
+        for number in range(len(self.ports)):
+            await self.start(number)
+
+    async def kill(self, number: int) -> None:
+        process = self.processes[number]
+        if process is not None and process.returncode is None:
+            process.kill()
+            await process.wait()
+            self.kills += 1
+
+    async def stop_all(self) -> None:
+        for process in self.processes:
+            if process is not None and process.returncode is None:
+                process.send_signal(signal.SIGTERM)
+        for process in self.processes:
+            if process is not None:
+                try:
+                    await asyncio.wait_for(process.wait(), TIMEOUT)
+                except TimeoutError:
+                    process.kill()
+                    await process.wait()
+
+
+async def _owner(world: TimedWorld, owner: int, reports: int, done: list[int]) -> None:
+    for _ in range(reports):
+        for _attempt in range(20):
+            try:
+                await report_until_receipt(world, owner)
+                done.append(owner)
+                break
+            except (TimeoutError, AssertionError, IndexError):
+                continue  # a worker died holding the chat, or the report's answer got lost
+
+
+async def _killer(workers: Workers, kills: int, rng: random.Random) -> None:
+    while workers.kills < kills:
+        await asyncio.sleep(rng.uniform(0.5, 1.5))
+        number = rng.randrange(len(workers.ports))
+        await workers.kill(number)
+        await asyncio.sleep(0.3)
+        await workers.start(number)
+
+
+def _plain(url: str) -> str:
+    return "postgresql://" + url.partition("://")[2]
+
+
+async def _fresh_database(server: str) -> str:
+    """A new, empty database on ``server``; its URL."""
+    name = f"griddesk_workers_{uuid.uuid4().hex[:10]}"
+    admin = await asyncpg.connect(_plain(server))
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    base = _plain(server).rpartition("/")[0]
+    return f"{base}/{name}"
+
+
+async def _drop_database(url: str, server: str) -> None:
+    admin = await asyncpg.connect(_plain(server))
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{url.rpartition("/")[2]}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+async def _scalar(conn: asyncpg.Connection, sql: str) -> int:
+    return int(await conn.fetchval(sql) or 0)
+
+
+async def _drained(database: str, world: TimedWorld) -> None:
+    """Wait until nothing is left in the inbox or due in the outbox."""
+    deadline = time.monotonic() + TIMEOUT * 2
+    conn = await asyncpg.connect(_plain(database))
+    try:
+        while time.monotonic() < deadline:
+            inbox = await _scalar(conn, "SELECT count(*) FROM inbox WHERE NOT unreadable")
+            outbox = await _scalar(conn, "SELECT count(*) FROM outbox WHERE status = 'pending'")
+            if inbox == 0 and outbox == 0:
+                return
+            await asyncio.sleep(0.2)
+    finally:
+        await conn.close()
+
+
+def _receipts(world: TimedWorld) -> set[int]:
+    return {
+        int(m.group(1))
+        for message in world.sent_to(GROUP)
+        if (m := re.search(r"已受理 #(\d+)", message.content or ""))
+    }
+
+
+def _cards(world: TimedWorld) -> dict[int, int]:
+    sent: dict[int, int] = {}
+    for call in world.calls:
+        if call.ok and call.method == "sendMessage" and call.params.get("chat_id") in SQUAD_CHATS:
+            text = re.sub(r"<[^>]+>", "", str(call.params.get("text", "")))
+            if m := re.match(r"🆕 #(\d+)", text):
+                sent[int(m.group(1))] = sent.get(int(m.group(1)), 0) + 1
+    return sent
+
+
+async def _verdict(database: str, world: TimedWorld, hooks: Webhooks) -> dict[str, Any]:
+    conn = await asyncpg.connect(_plain(database))
+    try:
+        tickets = {row[0] for row in await conn.fetch("SELECT id FROM tickets")}
+        inbox = await _scalar(conn, "SELECT count(*) FROM inbox WHERE NOT unreadable")
+        unreadable = await _scalar(conn, "SELECT count(*) FROM inbox WHERE unreadable")
+        outbox = await _scalar(conn, "SELECT count(*) FROM outbox WHERE status = 'pending'")
+        steps_twice = await _scalar(
+            conn,
+            "SELECT count(*) FROM (SELECT ticket_id, detail FROM ticket_events"
+            " WHERE kind = 'escalated' GROUP BY ticket_id, detail HAVING count(*) > 1) AS twice",
+        )
+        claims_twice = await _scalar(
+            conn,
+            "SELECT count(*) FROM (SELECT ticket_id FROM ticket_events WHERE kind = 'claimed'"
+            " GROUP BY ticket_id, detail HAVING count(*) > 1) AS twice",
+        )
+        digests_twice = await _scalar(
+            conn,
+            "SELECT count(*) FROM (SELECT day, chat_id FROM digest_log"
+            " GROUP BY day, chat_id HAVING count(*) > 1) AS twice",
+        )
+    finally:
+        await conn.close()
+    receipts = _receipts(world)
+    cards = _cards(world)
+    return {
+        "updates_acknowledged": len(hooks.acknowledged),
+        "posts_retried": hooks.retries,
+        "receipts": len(receipts),
+        "tickets": len(tickets),
+        "receipts_without_ticket": sorted(receipts - tickets),
+        "tickets_without_card": sorted(tickets - set(cards)),
+        "cards_sent_twice": sorted(n for n, count in cards.items() if count > 1),
+        "inbox_left": inbox,
+        "inbox_unreadable": unreadable,
+        "outbox_pending": outbox,
+        "escalation_steps_twice": steps_twice,
+        "claims_twice": claims_twice,
+        "digests_twice": digests_twice,
+    }
+
+
+def passed(result: dict[str, Any]) -> bool:
+    return (
+        not result["receipts_without_ticket"]
+        and not result["tickets_without_card"]
+        and result["inbox_left"] == 0
+        and result["inbox_unreadable"] == 0
+        and result["outbox_pending"] == 0
+        and result["escalation_steps_twice"] == 0
+        and result["claims_twice"] == 0
+        and result["digests_twice"] == 0
+    )
+
+
+async def run(
+    server: str, workers: int, owners: int, reports: int, kills: int, seed: int = 7
+) -> dict[str, Any]:
+    """One run: ``owners`` shop owners report ``reports`` times each through ``workers``
+    workers, with ``kills`` SIGKILLs; the verdict and the rate."""
+    database = await _fresh_database(server)
+    await migrate_server(database)
+    world = district_world(owners)
+    try:
+        async with StandinServer(world, TOKEN) as standin:
+            with tempfile.TemporaryDirectory(prefix="griddesk-workers-") as tmp:
+                pool = Workers(tmp, standin.base_url, database, workers)
+                balancer = Balancer(pool.ports)
+                await balancer.start()
+                hooks = Webhooks(world, balancer.url)
+                posting = asyncio.create_task(hooks.run())
+                try:
+                    await pool.start_all()
+                    done: list[int] = []
+                    started = time.perf_counter()
+                    load = asyncio.gather(
+                        *(_owner(world, FIRST_OWNER + i, reports, done) for i in range(owners))
+                    )
+                    killing = asyncio.create_task(_killer(pool, kills, random.Random(seed)))
+                    await load
+                    elapsed = time.perf_counter() - started
+                    killing.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await killing
+                    for number, process in enumerate(pool.processes):
+                        if process is None or process.returncode is not None:
+                            await pool.start(number)
+                    await _drained(database, world)
+                finally:
+                    posting.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await posting
+                    await pool.stop_all()
+                    await balancer.stop()
+                result = await _verdict(database, world, hooks)
+                result.update(
+                    workers=workers,
+                    kills=pool.kills,
+                    reports_planned=owners * reports,
+                    reports_finished=len(done),
+                    seconds=round(elapsed, 2),
+                    reports_per_second=round(len(done) / elapsed, 2),
+                )
+                return result
+    finally:
+        await _drop_database(database, server)
+
+
+def _sizes(value: str) -> Iterable[int]:
+    return (int(part) for part in value.split(","))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database", default=os.environ.get("GRIDDESK_TEST_POSTGRES"))
+    parser.add_argument("--workers", type=int, default=3)
+    parser.add_argument("--owners", type=int, default=6)
+    parser.add_argument("--reports", type=int, default=5)
+    parser.add_argument("--kills", type=int, default=6)
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+    if not args.database:
+        parser.error("give --database postgresql://... (or set GRIDDESK_TEST_POSTGRES)")
+    result = asyncio.run(
+        run(args.database, args.workers, args.owners, args.reports, args.kills, args.seed)
+    )
+    print(json.dumps(result, indent=2, ensure_ascii=False))
+    raise SystemExit(0 if passed(result) else 1)
+
+
+if __name__ == "__main__":
+    main()
