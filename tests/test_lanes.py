@@ -4,6 +4,7 @@ are kept from the database's record of what was sent."""
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
@@ -98,9 +99,11 @@ def paced_outbox(
     return box
 
 
-async def until(condition: object, rounds: int = 200) -> None:
-    """Let the event loop run until ``condition()`` holds (no real time passes)."""
-    for _ in range(rounds):
+async def until(condition: object, within: float = 10.0) -> None:
+    """Let the event loop run until ``condition()`` holds. No time passes on the bot's clock;
+    the wall-clock bound only lets a database server's answers arrive (PostgreSQL)."""
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
         if condition():  # type: ignore[operator]
             return
         await asyncio.sleep(0)
