@@ -29,11 +29,11 @@ import random
 import re
 import signal
 import socket
+import sqlite3
 import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +46,7 @@ from bench.crash import report_until_receipt
 from bench.intake import FIRST_OWNER, GROUP, SQUAD_CHATS, TIMEOUT, TOKEN, TimedWorld, district_world
 from bench.intake import _config as bench_config
 from standin import StandinServer
-from storage.database import migrate_server
+from storage.database import migrate, migrate_server
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "bench-webhook-secret"
@@ -160,7 +160,7 @@ class Balancer:
 
 def _worker_config(tmp: str, base_url: str, database: str, port: int, number: int) -> Path:
     raw = yaml.safe_load(bench_config(tmp, base_url).read_text(encoding="utf-8"))
-    raw["database"] = {"url": database}
+    raw["database"] = {"url": database} if database.startswith("postgres") else {"path": database}
     raw["telegram"]["webhook"] = {"listen": "127.0.0.1", "port": port, "lease": LEASE}
     path = Path(tmp) / f"worker-{number}.yaml"
     path.write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
@@ -282,23 +282,31 @@ async def _drop_database(url: str, server: str) -> None:
         await admin.close()
 
 
-async def _scalar(conn: asyncpg.Connection, sql: str) -> int:
-    return int(await conn.fetchval(sql) or 0)
+async def _rows(database: str, sql: str) -> list[tuple[Any, ...]]:
+    """A query's rows, from a PostgreSQL URL or a SQLite file's path."""
+    if not database.startswith("postgres"):
+        with sqlite3.connect(database) as conn:
+            return list(conn.execute(sql))
+    conn = await asyncpg.connect(_plain(database))
+    try:
+        return [tuple(row) for row in await conn.fetch(sql)]
+    finally:
+        await conn.close()
+
+
+async def _scalar(database: str, sql: str) -> int:
+    return int((await _rows(database, sql))[0][0] or 0)
 
 
 async def _drained(database: str, world: TimedWorld) -> None:
     """Wait until nothing is left in the inbox or due in the outbox."""
     deadline = time.monotonic() + TIMEOUT * 2
-    conn = await asyncpg.connect(_plain(database))
-    try:
-        while time.monotonic() < deadline:
-            inbox = await _scalar(conn, "SELECT count(*) FROM inbox WHERE NOT unreadable")
-            outbox = await _scalar(conn, "SELECT count(*) FROM outbox WHERE status = 'pending'")
-            if inbox == 0 and outbox == 0:
-                return
-            await asyncio.sleep(0.2)
-    finally:
-        await conn.close()
+    while time.monotonic() < deadline:
+        inbox = await _scalar(database, "SELECT count(*) FROM inbox WHERE NOT unreadable")
+        outbox = await _scalar(database, "SELECT count(*) FROM outbox WHERE status = 'pending'")
+        if inbox == 0 and outbox == 0:
+            return
+        await asyncio.sleep(0.2)
 
 
 def _receipts(world: TimedWorld) -> set[int]:
@@ -320,29 +328,25 @@ def _cards(world: TimedWorld) -> dict[int, int]:
 
 
 async def _verdict(database: str, world: TimedWorld, hooks: Webhooks) -> dict[str, Any]:
-    conn = await asyncpg.connect(_plain(database))
-    try:
-        tickets = {row[0] for row in await conn.fetch("SELECT id FROM tickets")}
-        inbox = await _scalar(conn, "SELECT count(*) FROM inbox WHERE NOT unreadable")
-        unreadable = await _scalar(conn, "SELECT count(*) FROM inbox WHERE unreadable")
-        outbox = await _scalar(conn, "SELECT count(*) FROM outbox WHERE status = 'pending'")
-        steps_twice = await _scalar(
-            conn,
-            "SELECT count(*) FROM (SELECT ticket_id, detail FROM ticket_events"
-            " WHERE kind = 'escalated' GROUP BY ticket_id, detail HAVING count(*) > 1) AS twice",
-        )
-        claims_twice = await _scalar(
-            conn,
-            "SELECT count(*) FROM (SELECT ticket_id FROM ticket_events WHERE kind = 'claimed'"
-            " GROUP BY ticket_id, detail HAVING count(*) > 1) AS twice",
-        )
-        digests_twice = await _scalar(
-            conn,
-            "SELECT count(*) FROM (SELECT day, chat_id FROM digest_log"
-            " GROUP BY day, chat_id HAVING count(*) > 1) AS twice",
-        )
-    finally:
-        await conn.close()
+    tickets = {row[0] for row in await _rows(database, "SELECT id FROM tickets")}
+    inbox = await _scalar(database, "SELECT count(*) FROM inbox WHERE NOT unreadable")
+    unreadable = await _scalar(database, "SELECT count(*) FROM inbox WHERE unreadable")
+    outbox = await _scalar(database, "SELECT count(*) FROM outbox WHERE status = 'pending'")
+    steps_twice = await _scalar(
+        database,
+        "SELECT count(*) FROM (SELECT ticket_id, detail FROM ticket_events"
+        " WHERE kind = 'escalated' GROUP BY ticket_id, detail HAVING count(*) > 1) AS twice",
+    )
+    claims_twice = await _scalar(
+        database,
+        "SELECT count(*) FROM (SELECT ticket_id FROM ticket_events WHERE kind = 'claimed'"
+        " GROUP BY ticket_id, detail HAVING count(*) > 1) AS twice",
+    )
+    digests_twice = await _scalar(
+        database,
+        "SELECT count(*) FROM (SELECT day, chat_id FROM digest_log"
+        " GROUP BY day, chat_id HAVING count(*) > 1) AS twice",
+    )
     receipts = _receipts(world)
     cards = _cards(world)
     return {
@@ -376,16 +380,21 @@ def passed(result: dict[str, Any]) -> bool:
 
 
 async def run(
-    server: str, workers: int, owners: int, reports: int, kills: int, seed: int = 7
+    server: str | None, workers: int, owners: int, reports: int, kills: int, seed: int = 7
 ) -> dict[str, Any]:
     """One run: ``owners`` shop owners report ``reports`` times each through ``workers``
-    workers, with ``kills`` SIGKILLs; the verdict and the rate."""
-    database = await _fresh_database(server)
-    await migrate_server(database)
+    workers, with ``kills`` SIGKILLs; the verdict and the rate. ``server`` None: one
+    SQLite file instead of a PostgreSQL database."""
     world = district_world(owners)
-    try:
-        async with StandinServer(world, TOKEN) as standin:
-            with tempfile.TemporaryDirectory(prefix="griddesk-workers-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="griddesk-workers-") as tmp:
+        if server is None:
+            database = str(Path(tmp) / "district.db")
+            migrate(database)
+        else:
+            database = await _fresh_database(server)
+            await migrate_server(database)
+        try:
+            async with StandinServer(world, TOKEN) as standin:
                 pool = Workers(tmp, standin.base_url, database, workers)
                 balancer = Balancer(pool.ports)
                 await balancer.start()
@@ -424,12 +433,23 @@ async def run(
                     reports_per_second=round(len(done) / elapsed, 2),
                 )
                 return result
-    finally:
-        await _drop_database(database, server)
+        finally:
+            if server is not None:
+                await _drop_database(database, server)
 
 
-def _sizes(value: str) -> Iterable[int]:
-    return (int(part) for part in value.split(","))
+async def throughput(server: str, owners: int, reports: int) -> list[dict[str, Any]]:
+    """The same load without kills: one worker on SQLite, then 1, 2 and 3 on PostgreSQL."""
+    rows = []
+    for label, target, count in (
+        ("sqlite, 1 worker", None, 1),
+        ("postgresql, 1 worker", server, 1),
+        ("postgresql, 2 workers", server, 2),
+        ("postgresql, 3 workers", server, 3),
+    ):
+        result = await run(target, count, owners, reports, kills=0)
+        rows.append({"setup": label, **result})
+    return rows
 
 
 def main() -> None:
@@ -440,9 +460,18 @@ def main() -> None:
     parser.add_argument("--reports", type=int, default=5)
     parser.add_argument("--kills", type=int, default=6)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--throughput", action="store_true")
     args = parser.parse_args()
     if not args.database:
         parser.error("give --database postgresql://... (or set GRIDDESK_TEST_POSTGRES)")
+    if args.throughput:
+        rows = asyncio.run(throughput(args.database, args.owners, args.reports))
+        for row in rows:
+            print(
+                f"{row['setup']:<24} {row['reports_per_second']:>6} reports/s"
+                f"  ({row['reports_finished']} in {row['seconds']} s; passed: {passed(row)})"
+            )
+        raise SystemExit(0 if all(passed(row) for row in rows) else 1)
     result = asyncio.run(
         run(args.database, args.workers, args.owners, args.reports, args.kills, args.seed)
     )
