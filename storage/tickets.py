@@ -416,12 +416,18 @@ async def escalation_columns(
 
 
 async def set_escalations(conn: Connection, rows: list[dict[str, Any]]) -> None:
-    """Store many re-derived escalation plans in one statement."""
+    """Store many re-derived escalation plans in one statement; a row changes only if its
+    position is still the one read (``seen_stage``, ``seen_step``), so that another worker's
+    step taken meanwhile stands."""
     if not rows:
         return
     await conn.execute(
         update(tickets)
-        .where(tickets.c.id == bindparam("ticket_id"))
+        .where(
+            tickets.c.id == bindparam("ticket_id"),
+            tickets.c.esc_stage.is_not_distinct_from(bindparam("seen_stage")),
+            tickets.c.esc_step == bindparam("seen_step"),
+        )
         .values(
             esc_stage=bindparam("stage"),
             esc_step=bindparam("step"),

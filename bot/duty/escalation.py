@@ -71,7 +71,14 @@ class Escalator(Desk):
                         due = row.dispatched_at + entry[1]
                     if (stage, step, due) != (row.esc_stage, row.esc_step, row.esc_due_at):
                         updates.append(
-                            {"ticket_id": row.id, "stage": stage, "step": step, "due": due}
+                            {
+                                "ticket_id": row.id,
+                                "stage": stage,
+                                "step": step,
+                                "due": due,
+                                "seen_stage": row.esc_stage,
+                                "seen_step": row.esc_step,
+                            }
                         )
                 await ticket_rows.set_escalations(conn, updates)
                 changed += len(updates)
