@@ -163,6 +163,18 @@ tickets = Table(
     Column("supporters", Integer, nullable=False, server_default="0"),
     Column("support_alerted_at", UtcTime),
     Column("duplicate_of", Integer),
+    # A rectification notice's time limit and its re-inspection (复查, migration 0014): the
+    # limit picked while resolving, the notice's limit, round and due time, the card, the
+    # result; ladder_class is the lowest 7-2-1 class the next resolution may use.
+    Column("resolve_limit_s", Integer),
+    Column("recheck_limit_s", Integer),
+    Column("recheck_round", Integer),
+    Column("recheck_due_at", UtcTime),
+    Column("recheck_state", Text),
+    Column("recheck_outbox_id", Integer),
+    Column("rechecked_at", UtcTime),
+    Column("rechecked_by", Integer),
+    Column("ladder_class", Text),
     Index("tickets_by_squad_status", "squad_id", "status"),
     Index("tickets_by_category_status", "category", "status"),  # "same problem?" look-up
     Index("tickets_by_card", "card_outbox_id"),
@@ -172,6 +184,12 @@ tickets = Table(
     Index("tickets_by_closed_at", "closed_at"),
     Index("tickets_by_reporter", "reporter_id", "reported_at"),
     Index("tickets_by_escalation_due", "esc_due_at", sqlite_where=text("esc_due_at IS NOT NULL")),
+    Index(
+        "tickets_by_recheck_due",
+        "recheck_due_at",
+        sqlite_where=text("recheck_state = 'pending'"),
+        postgresql_where=text("recheck_state = 'pending'"),
+    ),
     Index(
         "tickets_awaiting_confirmation",
         "confirm_deadline",
@@ -190,6 +208,7 @@ ticket_events = Table(
     Column("at", UtcTime, nullable=False),
     Column("detail", Text, nullable=False, server_default="{}"),
     Index("events_by_ticket", "ticket_id", "id"),
+    Index("events_by_kind", "kind", "at"),  # the digest's re-inspection figures (0014)
 )
 
 # The people who joined a ticket as "the same problem" (or came with a merged ticket); a
