@@ -20,6 +20,7 @@ from bot.figures.reports import Reports
 from bot.reporting.intake import Intake
 from bot.reporting.points import Points
 from bot.tickets.merge import Merger
+from bot.tickets.recheck import Rechecks
 from bot.tickets.resolution import Resolution
 from bot.tickets.ticket_ops import Alarm
 from bot.tickets.views import Views
@@ -47,6 +48,7 @@ class Services:
     broadcasts: Broadcasts
     points: Points
     merger: Merger
+    rechecks: Rechecks
 
     @classmethod
     def create(
@@ -73,6 +75,8 @@ class Services:
         intake.duty = duty
         escalator = Escalator(*desk)
         escalator.duty = duty
+        rechecks = Rechecks(*desk)
+        escalator.rechecks = rechecks
         return cls(
             settings,
             directory,
@@ -91,6 +95,7 @@ class Services:
             Broadcasts(*desk),
             Points(db, directory, outbox, clock),
             Merger(*desk),
+            rechecks,
         )
 
     async def open(self, bot_username: str) -> None:
