@@ -83,7 +83,7 @@ class Rechecks(RecheckCard):
                         self.squad_chat(ticket),
                         "photo",
                         "recheck_photo",
-                        {"photo": photo},
+                        {"photo": photo, "caption": ""},
                         ticket_id=ticket_id,
                         reply_to_outbox_id=card_id,
                     ),
