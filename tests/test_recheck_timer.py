@@ -253,3 +253,50 @@ async def test_a_due_re_inspection_is_taken_once(harness: Harness) -> None:
     assert [1, 0] == [await rechecks._fire(ticket_id), await rechecks._fire(ticket_id)]
     await harness.settle()
     assert 1 == len(recheck_cards(harness))
+
+
+async def test_a_private_reporter_hears_it_privately(harness: Harness) -> None:
+    """Not rectified on a private report: the reporter is told in the private chat, and the
+    group's message names no one."""
+    from tests.harness import IN_WEST, LIU
+
+    await harness.say(LIU, LIU, text=f"/start r{abs(MARKET_GROUP)}")
+    await harness.say(LIU, LIU, location=IN_WEST)
+    panel = harness.bot_last(LIU)
+    await harness.press(LIU, panel.message_id, LIU, panel.callback_data[0])
+    await harness.say(LIU, LIU, text="水果车又来了")
+    ticket = await harness.latest_ticket()
+    assert ticket is not None and ticket.anonymous
+    await harness.press_on_card(ticket.id, LI_MING, f"v1:claim:{ticket.id}")
+    await harness.press_on_card(ticket.id, LI_MING, f"v1:resolve:{ticket.id}")
+    prompt = await harness.message_of((await harness.ticket(ticket.id)).resolve_prompt_outbox_id)
+    for data in ("rcls:{}:management", "ract:{}:rectify_limit", "rlim:{}:86400", "rskip:{}"):
+        await harness.press(
+            MINZHU_SQUAD, prompt.message_id, LI_MING, "v1:" + data.format(ticket.id)
+        )
+    card = await at_the_limit(harness, ticket.id)
+    await harness.press(MINZHU_SQUAD, card.message_id, LI_MING, f"v1:rcno:{ticket.id}")
+    number = f"#{ticket.id}"
+    assert t("zh", "recheck.reporter_not_rectified", number=number) == harness.bot_last(LIU).text
+    group = harness.bot_last(MARKET_GROUP).text or ""
+    assert t("zh", "recheck.group_not_rectified", number=number) == group
+    assert "刘阿姨" not in group
+
+
+async def test_a_private_supporter_hears_it_privately(harness: Harness) -> None:
+    """Someone who joined the ticket privately is told privately that it was not rectified."""
+    from storage import supporters as support_rows
+    from tests.harness import CHEN
+
+    ticket_id = await noticed(harness)
+    async with harness.services.db.transaction() as conn:
+        await support_rows.add_supporter(
+            conn,
+            support_rows.Supporter(
+                ticket_id, CHEN, "陈师傅", True, MARKET_GROUP, CHEN, "zh", harness.clock.now()
+            ),
+        )
+    card = await at_the_limit(harness, ticket_id)
+    await harness.press(MINZHU_SQUAD, card.message_id, LI_MING, f"v1:rcno:{ticket_id}")
+    told = t("zh", "recheck.supporter_not_rectified", number=f"#{ticket_id}")
+    assert told == harness.bot_last(CHEN).text

@@ -23,6 +23,7 @@ from bot.tickets.recheck_card import RecheckCard
 from bot.tickets.workflow import CLEARED_CLAIM
 from storage import photos as photo_rows
 from storage import rechecks as recheck_rows
+from storage import supporters as support_rows
 from storage import tickets as ticket_rows
 from storage.database import Connection
 from storage.lifecycle import Action, Recheck, Status
@@ -38,10 +39,6 @@ class _Lost(Exception):
 
 
 class Rechecks(RecheckCard):
-    async def next_due(self) -> datetime | None:
-        async with self.db.transaction() as conn:
-            return await recheck_rows.next_recheck(conn)
-
     async def fire_due(self) -> int:
         """Put a card in the squad chat for every re-inspection due by now; return how many.
 
@@ -211,11 +208,16 @@ class Rechecks(RecheckCard):
         await self._edit_confirm(conn, fresh, "recheck.confirm_reopened", None, receipt)
         body = t(fresh.locale, "recheck.group_not_rectified", number=number)
         await self.outbox.put(conn, self.to_group(fresh, body, "recheck_result"))
-        if fresh.anonymous:
-            private = t(fresh.locale, "recheck.reporter_not_rectified", number=number)
+        private = [(fresh.reporter_id, fresh.locale, "reporter")] if fresh.anonymous else []
+        private += [
+            (s.user_id, s.locale, "supporter")
+            for s in await support_rows.supporters_of(conn, ticket.id)
+            if s.private  # a public supporter reads the group's message
+        ]
+        for user_id, locale, role in private:
+            text = t(locale, f"recheck.{role}_not_rectified", number=number)
             await self.outbox.put(
-                conn,
-                notices.text(fresh.reporter_id, private, "recheck_result", ticket_id=ticket.id),
+                conn, notices.text(user_id, text, "recheck_result", ticket_id=ticket.id)
             )
 
     async def _give_up(
