@@ -11,12 +11,13 @@ from storage.lifecycle import Recheck
 from storage.schema import tickets
 
 # The state inline, not bound: only then can SQLite use the partial index for it.
+BATCH = 200  # re-inspections read per round of the timer
 _PENDING = tickets.c.recheck_state == literal(Recheck.PENDING.value, literal_execute=True)
 _DUE = (
     select(tickets.c.id)
     .where(_PENDING, tickets.c.recheck_due_at <= bindparam("now"))
     .order_by(tickets.c.recheck_due_at)
-    .limit(200)
+    .limit(BATCH)
 )
 _NEXT = select(func.min(tickets.c.recheck_due_at)).where(_PENDING)
 

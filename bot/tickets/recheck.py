@@ -49,20 +49,22 @@ class Rechecks(RecheckCard):
         while True:
             async with self.db.transaction() as conn:
                 due = await recheck_rows.rechecks_due(conn, self.clock.now())
-            if not due:
-                return fired
             for ticket_id in due:
                 fired += await self._fire(ticket_id)
                 await asyncio.sleep(0)  # let live updates in between tickets
+            if len(due) < recheck_rows.BATCH:
+                return fired
 
     async def _fire(self, ticket_id: int) -> int:
         async with self.db.transaction() as conn:
             ticket = await ticket_rows.get_ticket(conn, ticket_id)
-            if ticket is None or not await recheck_rows.move_recheck(
-                conn, ticket_id, Recheck.PENDING, Recheck.DUE
-            ):
-                return 0
             now = self.clock.now()
+            # Read as due a moment ago, but a new notice since may have moved the limit.
+            if ticket is None or ticket.recheck_due_at is None or ticket.recheck_due_at > now:
+                return 0
+            if not await recheck_rows.move_recheck(conn, ticket_id, Recheck.PENDING, Recheck.DUE):
+                return 0
+            late = now - ticket.recheck_due_at
             if _moot(ticket):
                 await self._give_up(conn, ticket, Recheck.DUE, now)
                 return 0
@@ -89,8 +91,6 @@ class Rechecks(RecheckCard):
             await self.refresh_card(
                 conn, await self.reload(conn, ticket_id), purpose="card_refresh"
             )
-            assert ticket.recheck_due_at is not None
-            late = now - ticket.recheck_due_at
             await ticket_rows.add_event(
                 conn,
                 ticket_id,
