@@ -300,3 +300,26 @@ async def test_a_private_supporter_hears_it_privately(harness: Harness) -> None:
     await harness.press(MINZHU_SQUAD, card.message_id, LI_MING, f"v1:rcno:{ticket_id}")
     told = t("zh", "recheck.supporter_not_rectified", number=f"#{ticket_id}")
     assert told == harness.bot_last(CHEN).text
+
+
+async def test_a_rework_before_the_limit_gives_the_re_inspection_up(harness: Harness) -> None:
+    """The reporter says not solved before the limit: the ticket is dispatched again, and at
+    the limit there is no card for the old notice, only its recheck_cancelled event."""
+    ticket_id = await noticed(harness)
+    ticket = await harness.ticket(ticket_id)
+    result = await harness.message_of(ticket.resolution_outbox_id)
+    await harness.press(MARKET_GROUP, result.message_id, WANG, f"v1:nok:{ticket_id}")
+    assert ticket.recheck_due_at is not None
+    harness.clock.current = ticket.recheck_due_at
+    assert 0 == await harness.services.rechecks.fire_due()  # its deadlines fire on their own
+    await harness.settle()
+    ticket = await harness.ticket(ticket_id)
+    assert ("dispatched", 1, "cancelled") == (
+        ticket.status,
+        ticket.rework_count,
+        ticket.recheck_state,
+    )
+    assert [] == recheck_cards(harness)
+    assert {"round": 0} in [
+        e.detail for e in await harness.events(ticket_id) if e.kind == "recheck_cancelled"
+    ]
