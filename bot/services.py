@@ -22,6 +22,7 @@ from bot.figures.reports import Reports
 from bot.reporting.intake import Intake
 from bot.reporting.points import Points
 from bot.tickets.merge import Merger
+from bot.tickets.recheck import Rechecks
 from bot.tickets.resolution import Resolution
 from bot.tickets.ticket_ops import Alarm
 from bot.tickets.views import Views
@@ -60,6 +61,7 @@ class Services:
     broadcasts: Broadcasts
     points: Points
     merger: Merger
+    rechecks: Rechecks
     # This process's name in the leases table (several workers share a PostgreSQL database).
     worker: str = field(default_factory=worker_name)
 
@@ -85,6 +87,8 @@ class Services:
         intake.duty = duty
         escalator = Escalator(*desk)
         escalator.duty = duty
+        rechecks = Rechecks(*desk)
+        escalator.rechecks = rechecks
         worker = worker_name()
         if db.dialect == "postgresql":
             # Another worker may share the database: each chat's lane is sent by one of them.
@@ -107,6 +111,7 @@ class Services:
             Broadcasts(*desk),
             Points(db, directory, outbox, clock),
             Merger(*desk),
+            rechecks,
             worker,
         )
 

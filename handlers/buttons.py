@@ -74,6 +74,11 @@ async def _route(data: str | None, context: GridContext, update: Update) -> Answ
             return await resolution.choose_action(row, person, argument)
         case Press.VENDING_POINT:
             return await resolution.choose_point(row, person, argument)
+        case Press.TIME_LIMIT:
+            return await resolution.choose_limit(row, person, argument)
+        case Press.RECHECK_RECTIFIED | Press.RECHECK_NOT_RECTIFIED:
+            rectified = press.action == Press.RECHECK_RECTIFIED
+            return await context.services.rechecks.record(row, person, rectified)
         case Press.NO_POINT:
             return await resolution.choose_point(row, person, None)
         case Press.NO_NOTE:

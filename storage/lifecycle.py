@@ -32,6 +32,7 @@ class Action(StrEnum):
     CLOSE_UNCONFIRMED = "close_unconfirmed"
     HAND_OVER = "hand_over"
     MERGE = "merge"
+    RECHECK_FAILED = "recheck_failed"
 
 
 class Who(StrEnum):
@@ -65,6 +66,10 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition(Action.HAND_OVER, (Status.DISPATCHED, *HELD), Status.DISPATCHED, Who.BOT),
     # A duplicate closes, pointing to the ticket it duplicates (duplicate_of).
     Transition(Action.MERGE, (Status.DISPATCHED, *HELD), Status.CLOSED, Who.LEAD_OR_CLAIMER),
+    # A re-inspection (复查) found a rectification notice not complied with: the squad
+    # handles it again, one class up the 7-2-1 ladder. (A ticket with a notice waits for its
+    # reporter past the notice's limit, so it is still resolved when the limit comes.)
+    Transition(Action.RECHECK_FAILED, (Status.RESOLVED,), Status.DISPATCHED, Who.SQUAD),
 )
 _BY_ACTION = {transition.action: transition for transition in TRANSITIONS}
 
@@ -85,6 +90,16 @@ def fixed_states() -> tuple[Status, ...]:
 
 def closed_states() -> tuple[Status, ...]:
     return (Status.CLOSED,)
+
+
+class Recheck(StrEnum):
+    """The states of a ticket's re-inspection (its ``recheck_state`` column)."""
+
+    PENDING = "pending"  # a notice with a time limit was issued; waiting for the limit
+    DUE = "due"  # the limit came: the card is in the squad chat, waiting for a press
+    RECTIFIED = "rectified"
+    NOT_RECTIFIED = "not_rectified"
+    CANCELLED = "cancelled"  # the ticket started a new round before it was re-inspected
 
 
 def unfinished_states() -> tuple[Status, ...]:

@@ -177,6 +177,27 @@ async def events_before(
     return found
 
 
+RECHECK_EVENTS = ("notice_issued", "recheck_due", "rechecked")
+
+
+async def recheck_events_between(conn: Connection, start: float, end: float) -> list[Any]:
+    """The rectification notices issued, re-inspections fallen due and re-inspections done
+    in [start, end), of any ticket, with the ticket's home squad."""
+    at = type_coerce(ticket_events.c.at, Float)
+    rows = await conn.execute(
+        select(
+            ticket_events.c.ticket_id,
+            ticket_events.c.kind,
+            ticket_events.c.detail,
+            HOME_SQUAD,
+        )
+        .join(tickets, tickets.c.id == ticket_events.c.ticket_id)
+        .where(ticket_events.c.kind.in_(RECHECK_EVENTS), at >= start, at < end)
+        .order_by(ticket_events.c.id)
+    )
+    return list(rows)
+
+
 async def pending_files(conn: Connection) -> set[str]:
     """The files that photos and documents still waiting in the outbox will be sent from."""
     rows = await conn.execute(

@@ -174,6 +174,18 @@ tickets = Table(
     Column("supporters", BigInt, nullable=False, server_default="0"),
     Column("support_alerted_at", UtcTime),
     Column("duplicate_of", BigInt),
+    # A rectification notice's time limit and its re-inspection (复查, migration 0015): the
+    # limit picked while resolving, the notice's limit, round and due time, the card, the
+    # result; ladder_class is the lowest 7-2-1 class the next resolution may use.
+    Column("resolve_limit_s", BigInt),
+    Column("recheck_limit_s", BigInt),
+    Column("recheck_round", BigInt),
+    Column("recheck_due_at", UtcTime),
+    Column("recheck_state", Text),
+    Column("recheck_outbox_id", BigInt),
+    Column("rechecked_at", UtcTime),
+    Column("rechecked_by", BigInt),
+    Column("ladder_class", Text),
     Index("tickets_by_squad_status", "squad_id", "status"),
     Index("tickets_by_category_status", "category", "status"),  # "same problem?" look-up
     Index("tickets_by_card", "card_outbox_id"),
@@ -187,6 +199,12 @@ tickets = Table(
         "esc_due_at",
         sqlite_where=text("esc_due_at IS NOT NULL"),
         postgresql_where=text("esc_due_at IS NOT NULL"),
+    ),
+    Index(
+        "tickets_by_recheck_due",
+        "recheck_due_at",
+        sqlite_where=text("recheck_state = 'pending'"),
+        postgresql_where=text("recheck_state = 'pending'"),
     ),
     Index(
         "tickets_awaiting_confirmation",
@@ -207,6 +225,7 @@ ticket_events = Table(
     Column("at", UtcTime, nullable=False),
     Column("detail", Text, nullable=False, server_default="{}"),
     Index("events_by_ticket", "ticket_id", "id"),
+    Index("events_by_kind", "kind", "at"),  # the digest's re-inspection figures (0015)
 )
 
 # The people who joined a ticket as "the same problem" (or came with a merged ticket); a

@@ -82,6 +82,16 @@ class Ticket:
     supporters: int = 0
     support_alerted_at: datetime | None = None
     duplicate_of: int | None = None
+    # A rectification notice's time limit and its re-inspection (复查).
+    resolve_limit_s: int | None = None
+    recheck_limit_s: int | None = None
+    recheck_round: int | None = None
+    recheck_due_at: datetime | None = None
+    recheck_state: str | None = None
+    recheck_outbox_id: int | None = None
+    rechecked_at: datetime | None = None
+    rechecked_by: int | None = None
+    ladder_class: str | None = None
 
 
 class TicketChange(TypedDict, total=False):
@@ -151,6 +161,15 @@ class TicketChange(TypedDict, total=False):
     supporters: int
     support_alerted_at: datetime | None
     duplicate_of: int | None
+    resolve_limit_s: int | None
+    recheck_limit_s: int | None
+    recheck_round: int | None
+    recheck_due_at: datetime | None
+    recheck_state: str | None
+    recheck_outbox_id: int | None
+    rechecked_at: datetime | None
+    rechecked_by: int | None
+    ladder_class: str | None
 
 
 @dataclass(frozen=True)

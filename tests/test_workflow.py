@@ -262,6 +262,7 @@ async def test_resolution_prompt_survives_a_restart(
     await second.press(
         MINZHU_SQUAD, prompt.message_id, LI_MING, f"v1:ract:{ticket_id}:reminder_notice"
     )
+    await second.press(MINZHU_SQUAD, prompt.message_id, LI_MING, f"v1:rlim:{ticket_id}:7200")
     await second.say(MINZHU_SQUAD, LI_MING, text="发放温馨提示单", reply_to=prompt.message_id)
     ticket = await second.ticket(ticket_id)
     assert ("resolved", "management", "reminder_notice") == (

@@ -39,6 +39,10 @@ class Press(StrEnum):
     STOP_RESOLVING = "rcan"
     VENDING_POINT = "rpt"  # argument: the point's id (at most 24 characters)
     NO_POINT = "rpno"
+    TIME_LIMIT = "rlim"  # argument: the limit in seconds, one of the action's limits
+    # the re-inspection (复查) card
+    RECHECK_RECTIFIED = "rcok"
+    RECHECK_NOT_RECTIFIED = "rcno"
     # the reporter's confirmation
     SOLVED = "ok"
     NOT_SOLVED = "nok"

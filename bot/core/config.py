@@ -330,18 +330,34 @@ class Intake(Strict):
 class Action(Strict):
     code: str = Field(pattern=r"^[a-z][a-z0-9_]{0,23}$")
     name: Names
+    # A management action that sets a time limit (a rectification notice): the officer
+    # picks one of these, and at the limit the squad is asked to re-inspect (复查).
+    limits: list[Duration] = Field(default_factory=list, max_length=6)
+
+    @field_validator("limits")
+    @classmethod
+    def _limits(cls, limits: list[timedelta]) -> list[timedelta]:
+        for limit in limits:
+            if not timedelta(minutes=10) <= limit <= timedelta(days=60):
+                raise ValueError("a time limit lies between 10m and 60d")
+        if len(set(limits)) != len(limits):
+            raise ValueError("a time limit appears twice")
+        return limits
 
 
 OUTCOME_CLASSES = ("service", "management", "enforcement")
 # The action that guides a vendor to a designated vending point: resolving with it offers
 # the nearest open points (``vending_points``) to pick from.
 GUIDED_ACTION = "guided_point"
+# The class whose actions may set a time limit, and the one a failed re-inspection moves to.
+LIMIT_CLASS = "management"
+LIMITS = [timedelta(hours=2), timedelta(hours=24), timedelta(days=3)]
 COMMAND_CENTRE = "command_centre"
 
 
 def _default_actions() -> dict[str, list[Action]]:
-    def act(code: str, zh: str, en: str) -> Action:
-        return Action(code=code, name=Names(zh=zh, en=en))
+    def act(code: str, zh: str, en: str, limits: list[timedelta] | None = None) -> Action:
+        return Action(code=code, name=Names(zh=zh, en=en), limits=limits or [])
 
     return {
         "service": [
@@ -350,7 +366,13 @@ def _default_actions() -> dict[str, list[Action]]:
             act("persuaded", "劝导离开", "Persuaded to leave"),
         ],
         "management": [
-            act("reminder_notice", "发放温馨提示单", "Friendly reminder notice issued"),
+            act(
+                "reminder_notice",
+                "发放温馨提示单",
+                "Friendly reminder notice issued",
+                LIMITS,
+            ),
+            act("rectify_limit", "责令限期整改", "Ordered to rectify by a deadline", LIMITS),
             act("rectified", "当场整改", "Rectified on the spot"),
         ],
         "enforcement": [
@@ -367,6 +389,8 @@ class Workflow(Strict):
     confirm_window: Duration = timedelta(hours=24)
     max_note_length: int = Field(default=300, ge=20, le=900)
     actions: dict[str, list[Action]] = Field(default_factory=_default_actions)
+    # A re-inspection done within this of its limit counts as on time in the digest.
+    recheck_window: Duration = timedelta(hours=2)
 
     @field_validator("actions")
     @classmethod
@@ -380,6 +404,8 @@ class Workflow(Strict):
             if not actions.get(outcome):
                 raise ValueError(f"give at least one action for {outcome}")
             _unique(f"actions.{outcome}", [a.code for a in actions[outcome]])
+            if outcome != LIMIT_CLASS and any(a.limits for a in actions[outcome]):
+                raise ValueError(f"actions.{outcome}: only management actions set a time limit")
         return actions
 
 

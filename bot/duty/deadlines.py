@@ -26,7 +26,7 @@ STAGE_OF_STATUS: dict[str, str] = {
 STAGES = ("claim", "arrive", "resolve")
 MARK_OVERDUE = "mark_overdue"
 # Events after which a ticket starts a new round with a squad: its escalation chain restarts.
-NEW_ROUND_EVENTS = ("handed_over", "reopened")
+NEW_ROUND_EVENTS = ("handed_over", "reopened", "recheck_reopened")
 
 
 @dataclass(frozen=True)

@@ -29,9 +29,11 @@ from bot.duty.on_duty import Duty
 from bot.reporting.dispatch import card_notice, pin_notice
 from bot.tickets import cards
 from bot.tickets.cards import duration_text, mention, minutes_between
+from bot.tickets.recheck import Rechecks
 from bot.tickets.ticket_ops import Desk
 from bot.tickets.workflow import CLEARED_CLAIM
 from storage import photos as photo_rows
+from storage import rechecks as recheck_rows
 from storage import tickets as ticket_rows
 from storage.database import Connection
 from storage.lifecycle import Status
@@ -44,13 +46,17 @@ MAX_STEPS_PER_ROUND = 20
 
 class Escalator(Desk):
     duty: Duty
+    rechecks: Rechecks  # re-inspections fall due on the same timer
     # Set at start: steps due before it fell due while the bot was down (see bot.catch_up).
     catch_up_before: datetime | None = None
     _firing: asyncio.Lock | None = None
 
     async def next_due(self) -> datetime | None:
+        """The earliest escalation step or re-inspection due."""
         async with self.db.transaction() as conn:
-            return await ticket_rows.next_escalation(conn)
+            escalation = await ticket_rows.next_escalation(conn)
+            recheck = await recheck_rows.next_recheck(conn)
+        return min((m for m in (escalation, recheck) if m is not None), default=None)
 
     async def rearm_all(self) -> int:
         """At start: re-derive every open ticket's next escalation from the database and
@@ -110,6 +116,9 @@ class Escalator(Desk):
                     await asyncio.sleep(0)  # let live updates in between tickets
                 if fired == before:
                     break
+            # A re-inspection due while the bot was down is a card of its own, posted once
+            # now: it is work to do, not a reminder a catch-up summary could stand for.
+            fired += await self.rechecks.fire_due()
             if catch_up is not None:
                 async with self.db.transaction() as conn:
                     told = await catch_up.tell(conn, self.outbox, self.directory)

@@ -23,10 +23,13 @@ grid's squad (``home_squad_id``), also after a hand-over. Formulas:
 - duplicates avoided: joins (a report that joined one of these tickets instead of opening
   its own, "supported" events before midnight) plus merges (of these tickets, merged into
   another as a duplicate before midnight)
+- rectification notices and re-inspections: by when they happened that day, of any ticket
+  (bot/figures/recheck_figures.py)
 """
 
 from __future__ import annotations
 
+import json
 import math
 import statistics
 from collections import Counter, defaultdict
@@ -39,6 +42,7 @@ from zoneinfo import ZoneInfo
 from bot.core.config import OUTCOME_CLASSES, Settings
 from bot.duty.deadlines import limits
 from bot.figures.hotspots import recurring_places
+from bot.figures.recheck_figures import RecheckFigures
 from bot.figures.rounds import officer_figures, states
 from storage.reports import EventRow
 
@@ -107,6 +111,7 @@ class Figures:
     open_by_officer: Counter[str] = field(default_factory=Counter)
     joined: int = 0
     merged: int = 0
+    rechecks: RecheckFigures = field(default_factory=RecheckFigures)
 
     def summary(self) -> dict[str, Any]:
         """The figures as plain numbers (rates as fractions, times in minutes)."""
@@ -141,6 +146,7 @@ class Figures:
             "joined": self.joined,
             "merged": self.merged,
             "duplicates_avoided": self.joined + self.merged,
+            **self.rechecks.summary(),
             "satisfaction": {
                 "rated": len(self.ratings),
                 "average": statistics.mean(self.ratings) if self.ratings else None,
@@ -188,6 +194,8 @@ class Inputs:
     recent_points: list[Any]
     events: list[EventRow] = field(default_factory=list)
     open_events: list[EventRow] = field(default_factory=list)
+    # Notices and re-inspections of the period, with their ticket's home squad.
+    rechecks: list[Any] = field(default_factory=list)
 
 
 def compute(
@@ -220,6 +228,10 @@ def compute(
             figures.merged += row.id in merges
             if row.id in ratings:
                 figures.ratings.append(ratings[row.id])
+    for event in inputs.rechecks:
+        detail = json.loads(event.detail or "{}")
+        for figures in (total, squads[event.home_squad_id]):
+            figures.rechecks.add(event.kind, detail)
     open_states = states(inputs.open_events)
     for row in inputs.open_rows:
         age = (end - row.reported_at) / 3600

@@ -186,6 +186,18 @@ class DigestText:
                 )
                 total = sum(s["guided_by_point"].values())
                 lines.append(tn(locale, "digest.guided", total, points=points))
+        if s["notices_issued"] or s["rechecks_due"] or s["rechecks_done"]:
+            lines.append(
+                t(
+                    locale,
+                    "digest.rechecks",
+                    issued=s["notices_issued"],
+                    due=s["rechecks_due"],
+                    done=s["rechecks_done"],
+                    on_time=s["rechecks_on_time"],
+                    rate=_percent(s["rectified_rate"]),
+                )
+            )
         if s["open_at_midnight"]:
             oldest = Raw(
                 joined(locale, (f"#{o['ticket']} {o['age_hours']}h" for o in s["oldest_open"]))

@@ -19,6 +19,7 @@ from typing import Any
 from bot.core.directory import Directory
 from bot.core.i18n import load_catalog, t
 from bot.figures.leads import Scope
+from bot.tickets.limits import limit_text
 from storage.reports import EventRow
 
 TICKET_COLUMNS = (
@@ -26,7 +27,8 @@ TICKET_COLUMNS = (
     "longitude", "description", "reporter_name", "reported_at", "dispatched_at",
     "claimed_by_name", "claimed_at", "on_site_at", "on_site_distance_m", "resolved_by",
     "resolved_at", "outcome_class", "outcome_action", "outcome_note", "closed_at",
-    "close_reason", "rework_count", "rating", "photos",
+    "close_reason", "rework_count", "rating", "photos", "recheck_limit", "recheck_due_at",
+    "recheck_state", "rechecked_at",
 )  # fmt: skip
 EVENT_COLUMNS = ("ticket", "at", "kind", "actor", "detail")
 # A cell starting with one of these is a formula (or becomes one) in Excel and LibreOffice.
@@ -124,6 +126,9 @@ def _action(directory: Directory, outcome: str | None, code: str | None, locale:
 
 
 def _ticket_cell(row: Any, column: str, locale: str, directory: Directory) -> Cell:
+    if column == "recheck_limit":  # the limit as people say it: 3天, not 259200
+        seconds = row.recheck_limit_s
+        return limit_text(int(seconds), locale) if seconds else None
     value = getattr(row, column)
     if column == "home_squad_id":
         value = value or row.squad_id
@@ -143,6 +148,8 @@ def _ticket_cell(row: Any, column: str, locale: str, directory: Directory) -> Ce
         return _label(locale, f"outcome.{value}", value)
     if column == "outcome_action":
         return _action(directory, row.outcome_class, value, locale)
+    if column == "recheck_state":
+        return _label(locale, f"export.recheck.{value}", value)
     if column == "close_reason":
         return _label(locale, f"export.close.{value}", value)
     if column == "resolved_by":
@@ -180,6 +187,13 @@ def _detail(event: EventRow, locale: str, directory: Directory) -> str:
         return f"{outcome} · {action}" + (f" · {detail['note']}" if detail.get("note") else "")
     if event.kind == "escalated" and detail.get("stage"):
         return _label(locale, f"stage.{detail['stage']}", detail["stage"])
+    if event.kind == "notice_issued" and detail.get("limit"):
+        action = _action(directory, "management", detail.get("action"), locale)
+        return f"{action} · {limit_text(int(detail['limit']), locale)}"
+    if event.kind == "rechecked" and detail.get("result"):
+        return _label(locale, f"export.recheck.{detail['result']}", detail["result"])
+    if event.kind == "recheck_reopened" and detail.get("outcome"):
+        return _label(locale, f"outcome.{detail['outcome']}", detail["outcome"])
     if event.kind == "rated" and detail.get("rating") is not None:
         return str(detail["rating"])
     return ""

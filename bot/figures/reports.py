@@ -201,7 +201,7 @@ class Reports(Desk):
         async with self.db.snapshot() as conn:
             recent = await report_rows.reported_between(conn, window_start, end)
             rows = [row for row in recent if row.reported_at >= start]
-            inputs = await self._inputs(conn, rows, recent, end, scope)
+            inputs = await self._inputs(conn, rows, recent, (start, end), scope)
             before: dict[str, int] = {}
             for label, back in (("day_before", 1), ("week_before", 7)):
                 # The same hours of that day when today is not over, so the counts compare.
@@ -225,15 +225,21 @@ class Reports(Desk):
         _, end = day_bounds(last, zone)
         async with self.db.snapshot() as conn:
             rows = await report_rows.reported_between(conn, start, end)
-            inputs = await self._inputs(conn, rows, rows, end, scope)
+            inputs = await self._inputs(conn, rows, rows, (start, end), scope)
         digest = compute(
             last, inputs, self.directory.settings, end, self._name, self._officer(scope), first
         )
         return first, last, digest
 
     async def _inputs(
-        self, conn: Any, rows: list[Any], recent: list[Any], end: float, scope: Scope
+        self,
+        conn: Any,
+        rows: list[Any],
+        recent: list[Any],
+        period: tuple[float, float],
+        scope: Scope,
     ) -> Inputs:
+        start, end = period
         # Officers are credited for their rounds on every ticket of the period (a ticket of
         # another squad handed to theirs too); the ticket figures are the scope's own.
         events = await report_rows.events_before(conn, [r.id for r in rows], end)
@@ -244,7 +250,12 @@ class Reports(Desk):
         ]
         open_events = await report_rows.events_of_open_at(conn, end)
         points = [row for row in recent if scope.covers(row.home_squad_id)]
-        return Inputs(mine, reopened, open_rows, points, events, open_events)
+        rechecks = [
+            row
+            for row in await report_rows.recheck_events_between(conn, start, end)
+            if scope.covers(row.home_squad_id)
+        ]
+        return Inputs(mine, reopened, open_rows, points, events, open_events, rechecks)
 
     def _name(self, user_id: int, detail: dict[str, Any]) -> str:
         return self.directory.member_name(user_id, str(detail.get("name") or user_id))

@@ -75,6 +75,9 @@ def officer_figures(
             if current.resolver is not None:
                 entry(current.resolver, {}).reworked += 1
             rounds[event.ticket_id] = _Round()
+        elif kind == "recheck_reopened":
+            # Not rectified after a notice: a new round, but the notice was no rework.
+            rounds[event.ticket_id] = _Round()
         elif kind in ("released", "handed_over"):
             current.holder, current.since = None, None
     return officers

@@ -14,6 +14,7 @@ from bot.core.directory import Directory
 from bot.core.i18n import Raw, joined, t, tn
 from bot.core.notices import Button, Markup, inline
 from bot.duty.deadlines import STAGE_OF_STATUS, deadline, duty_mentions, overdue_stages
+from bot.tickets.limits import limit_text
 from storage.lifecycle import HELD, Status, open_states
 from storage.photos import Photo
 from storage.tickets import Ticket
@@ -237,6 +238,10 @@ def progress_lines(ticket: Ticket, directory: Directory, locale: str) -> list[st
         )
         if ticket.outcome_note:
             lines.append(t(locale, "card.note", text=ticket.outcome_note))
+    if ticket.recheck_state and ticket.recheck_due_at and ticket.recheck_limit_s:
+        limit = limit_text(ticket.recheck_limit_s, locale)
+        due = local_time(ticket.recheck_due_at, zone)
+        lines.append(t(locale, f"card.recheck.{ticket.recheck_state}", limit=limit, time=due))
     if ticket.status == Status.CLOSED and ticket.closed_at is not None:
         key = "card.closed_solved" if ticket.close_reason == "solved" else "card.closed_unconfirmed"
         lines.append(t(locale, key, time=local_time(ticket.closed_at, zone)))

@@ -14,6 +14,7 @@ from bot.core.people import ROW_GONE, Answer, Person
 from bot.core.vending_points import distance_text
 from bot.tickets import cards
 from bot.tickets.cards import duration_text, minutes_between
+from bot.tickets.limits import limit_text
 from bot.tickets.ticket_ops import Desk
 from bot.tickets.workflow import CLEARED_CLAIM
 from storage import outbox as outbox_rows
@@ -29,6 +30,7 @@ CAPTION_LIMIT = 1024  # Telegram's limit on a photo's caption
 
 class Confirmation(Desk):
     def resolution_text(self, ticket: Ticket, locale: str) -> str:
+        round_ = ticket.rework_count  # a notice of this round says when it is re-inspected
         lines = [
             t(
                 locale,
@@ -46,6 +48,10 @@ class Confirmation(Desk):
             )
         if ticket.outcome_note:
             lines.append(t(locale, "card.note", text=ticket.outcome_note))
+        if ticket.recheck_limit_s and ticket.recheck_due_at and ticket.recheck_round == round_:
+            limit = limit_text(ticket.recheck_limit_s, locale)
+            due = cards.local_time(ticket.recheck_due_at, self.directory.settings.zone)
+            lines.append(t(locale, "group.recheck_due", limit=limit, time=due))
         parts = []
         for key, moment in (
             ("times.claim", ticket.claimed_at),

@@ -1,157 +1,39 @@
-"""Resolving a ticket with a 7-2-1 outcome: the officer's resolution prompt.
+"""Resolving a ticket with a 7-2-1 outcome: the steps of the officer's resolution prompt
+(its look is ``bot.tickets.resolution_prompt``), and the record of the resolution.
 
-The resolution prompt's progress (class, action, note) is kept on the ticket row, so an
-officer can carry on after a restart; only the officer holding the ticket may answer it.
+A management action that sets a time limit (a rectification notice) asks for the limit and
+sets up the re-inspection (``bot.tickets.recheck``) at it.
 """
 
 from __future__ import annotations
 
-from bot.core import buttons, notices
-from bot.core.buttons import Press
+from datetime import datetime, timedelta
+
+from bot.core import buttons
 from bot.core.config import GUIDED_ACTION, OUTCOME_CLASSES
 from bot.core.i18n import t
-from bot.core.notices import Button, Markup
 from bot.core.people import ROW_GONE, Answer, Person
-from bot.core.vending_points import PointNearby, distance_text, measure, nearest_points
+from bot.core.vending_points import measure
 from bot.tickets import cards
-from bot.tickets.confirmation import Confirmation
+from bot.tickets.resolution_prompt import ResolutionPrompt, classes_from
 from storage import photos as photo_rows
 from storage import tickets as ticket_rows
 from storage.database import Connection
-from storage.lifecycle import HELD, Action, Status
+from storage.lifecycle import Action, Recheck, Status
 from storage.tickets import Ticket, TicketChange
 
 
-class Resolution(Confirmation):
-    """The officer's resolution prompt (this module) and the reporter's side of it
-    (``Confirmation``)."""
-
-    # -- the officer's prompt ---------------------------------------------------------------
-
-    def _holder_check(self, ticket: Ticket | None, person: Person) -> Answer | None:
-        if ticket is None:
-            return ROW_GONE
-        locale = self.squad_locale(ticket)
-        if not self.directory.may_handle(person.id, ticket.squad_id):
-            squad = self.directory.squads[ticket.squad_id].name.get(locale)
-            return Answer(t(locale, "workflow.not_your_squad", squad=squad), True)
-        if ticket.status not in HELD:
-            return self.stale(locale)
-        if ticket.claimed_by != person.id:
-            return Answer(t(locale, "workflow.only_claimer"), True)
-        return None
-
-    async def _load_held(self, conn: Connection, ticket_id: int, person: Person) -> Ticket | Answer:
-        """The ticket the presser holds, or the refusal."""
-        ticket = await ticket_rows.get_ticket(conn, ticket_id)
-        return self._holder_check(ticket, person) or ticket or Answer("")
-
-    def _prompt_markup(self, ticket: Ticket, stage: str, locale: str) -> Markup:
-        def button(text: str, action: Press, argument: str = "") -> Button:
-            return Button(text, buttons.encode(action, ticket.id, argument))
-
-        cancel = button(t(locale, "button.cancel"), Press.STOP_RESOLVING)
-        if stage == "class":
-            row = [
-                button(t(locale, f"outcome.{c}"), Press.OUTCOME_CLASS, c) for c in OUTCOME_CLASSES
-            ]
-            return notices.inline([row, [cancel]])
-        if stage == "action":
-            actions = self.directory.settings.workflow.actions[ticket.resolve_class or ""]
-            rows = [[button(a.name.get(locale), Press.OUTCOME_ACTION, a.code)] for a in actions]
-            return notices.inline(
-                [*rows, [button(t(locale, "button.back"), Press.RESOLVE), cancel]]
-            )
-        if stage == "point":
-            rows = [
-                [
-                    button(
-                        t(
-                            locale,
-                            "resolve.point_button",
-                            name=n.point.name.get(locale),
-                            distance=distance_text(n.distance_m, locale),
-                            direction=t(locale, f"compass.{n.compass}"),
-                        ),
-                        Press.VENDING_POINT,
-                        n.point.id,
-                    )
-                ]
-                for n in self.points_for(ticket)
-            ]
-            skip = button(t(locale, "button.skip"), Press.NO_POINT)
-            return notices.inline([*rows, [skip, cancel]])
-        return notices.inline([[button(t(locale, "button.skip"), Press.NO_NOTE), cancel]])
-
-    def points_for(self, ticket: Ticket) -> list[PointNearby]:
-        """The three nearest points open now that suit the ticket's category."""
-        settings = self.directory.settings
-        return nearest_points(
-            list(settings.vending_points),
-            ticket.latitude,
-            ticket.longitude,
-            self.clock.now().astimezone(settings.zone),
-            category=ticket.category,
-        )
-
-    def _prompt_text(self, ticket: Ticket, stage: str, locale: str) -> str:
-        officer = cards.mention(ticket.claimed_by or 0, ticket.claimed_by_name or "")
-        number = cards.ticket_number(ticket.id)
-        if stage == "class":
-            return t(locale, "resolve.ask_class", officer=officer, number=number)
-        if stage == "action":
-            outcome = t(locale, f"outcome.{ticket.resolve_class}")
-            return t(locale, "resolve.ask_action", officer=officer, number=number, outcome=outcome)
-        if stage == "point":
-            return t(locale, "resolve.ask_point", officer=officer, number=number)
-        limit = self.directory.settings.workflow.max_note_length
-        return t(locale, "resolve.ask_note", officer=officer, number=number, limit=limit)
-
-    async def _show_prompt(self, conn: Connection, ticket: Ticket, stage: str) -> None:
-        locale = self.squad_locale(ticket)
-        body = self._prompt_text(ticket, stage, locale)
-        markup = self._prompt_markup(ticket, stage, locale)
-        if ticket.resolve_prompt_outbox_id is None:
-            notice = notices.text(
-                self.squad_chat(ticket),
-                body,
-                "resolve_prompt",
-                markup,
-                ticket_id=ticket.id,
-                reply_to_outbox_id=ticket.card_outbox_id,
-            )
-            item = await self.outbox.put(conn, notice)
-            await ticket_rows.set_ticket(conn, ticket.id, resolve_prompt_outbox_id=item)
-            return
-        notice = notices.edit(
-            ticket.resolve_prompt_outbox_id,
-            self.squad_chat(ticket),
-            body,
-            "resolve_prompt",
-            caption=False,
-            markup=markup,
-            ticket_id=ticket.id,
-        )
-        await self.outbox.put(conn, notice)
-
-    async def _close_prompt(self, conn: Connection, ticket: Ticket, key: str) -> None:
-        """Replace the resolution prompt (and its buttons) with how it ended."""
-        assert ticket.resolve_prompt_outbox_id is not None
-        body = t(self.squad_locale(ticket), key, number=cards.ticket_number(ticket.id))
-        notice = notices.edit(
-            ticket.resolve_prompt_outbox_id,
-            self.squad_chat(ticket),
-            body,
-            "resolve_prompt",
-            caption=False,
-            ticket_id=ticket.id,
-        )
-        await self.outbox.put(conn, notice)
+class Resolution(ResolutionPrompt):
+    """The steps of resolving: class, action, limit, point, note, and the record of it."""
 
     async def start(self, ticket_id: int, person: Person) -> Answer:
         """The holder pressed "Resolve": ask for the outcome class (service first)."""
         return await self._step(
-            ticket_id, person, None, "class", {"resolve_class": None, "resolve_point": None}
+            ticket_id,
+            person,
+            None,
+            "class",
+            {"resolve_class": None, "resolve_point": None, "resolve_limit_s": None},
         )
 
     async def choose_class(self, ticket_id: int, person: Person, outcome: str) -> Answer:
@@ -161,8 +43,33 @@ class Resolution(Confirmation):
 
     async def choose_action(self, ticket_id: int, person: Person, code: str) -> Answer:
         return await self._step(
-            ticket_id, person, "action", "note", {"resolve_action": code, "resolve_point": None}
+            ticket_id,
+            person,
+            "action",
+            "note",
+            {"resolve_action": code, "resolve_point": None, "resolve_limit_s": None},
         )
+
+    async def choose_limit(self, ticket_id: int, person: Person, seconds: str) -> Answer:
+        """The officer picked the time limit of the rectification notice."""
+        if not buttons.is_number(seconds, max_digits=8):
+            return Answer("", True, key="button.unknown")
+        async with self.db.transaction() as conn:
+            ticket = await self._load_held(conn, ticket_id, person)
+            if isinstance(ticket, Answer):
+                return ticket
+            locale = self.squad_locale(ticket)
+            if ticket.resolve_stage != "limit":
+                return self.stale(locale)
+            action = self.action_of(ticket)
+            if action is None or timedelta(seconds=int(seconds)) not in action.limits:
+                return Answer(t(locale, "button.unknown"), True)
+            await ticket_rows.set_ticket(
+                conn, ticket_id, resolve_limit_s=int(seconds), resolve_stage="note"
+            )
+            ticket = await self.reload(conn, ticket_id)
+            await self._show_prompt(conn, ticket, "note")
+        return Answer("")
 
     async def choose_point(self, ticket_id: int, person: Person, point_id: str | None) -> Answer:
         """The officer picked the vending point the vendor was guided to (None: skipped)."""
@@ -209,13 +116,20 @@ class Resolution(Confirmation):
             locale = self.squad_locale(ticket)
             if expect is not None and ticket.resolve_stage != expect:
                 return self.stale(locale)
+            if values.get("resolve_class") not in (None, *classes_from(ticket.ladder_class)):
+                # After a failed re-inspection the ticket goes up the 7-2-1 ladder.
+                lowest = t(locale, f"outcome.{ticket.ladder_class}")
+                return Answer(t(locale, "resolve.class_too_low", outcome=lowest), True)
             if "resolve_action" in values:
                 actions = self.directory.settings.workflow.actions[ticket.resolve_class or ""]
                 codes = {a.code for a in actions}
                 if values["resolve_action"] not in codes:
                     return Answer(t(locale, "button.unknown"), True)
+            chosen = self.action_of(ticket, values.get("resolve_action"))
             if values.get("resolve_action") == GUIDED_ACTION and self.points_for(ticket):
                 stage = "point"  # which point: asked only when one is open to pick
+            elif chosen is not None and chosen.limits:
+                stage = "limit"  # a rectification notice: by when
             await ticket_rows.set_ticket(conn, ticket_id, **(values | {"resolve_stage": stage}))
             ticket = await self.reload(conn, ticket_id)
             await self._show_prompt(conn, ticket, stage)
@@ -233,6 +147,7 @@ class Resolution(Confirmation):
                 resolve_class=None,
                 resolve_action=None,
                 resolve_point=None,
+                resolve_limit_s=None,
             )
             if ticket.resolve_prompt_outbox_id is not None:
                 await self._close_prompt(conn, ticket, "resolve.cancelled")
@@ -287,6 +202,9 @@ class Resolution(Confirmation):
             if isinstance(ticket, Answer):
                 return ticket
             locale = self.squad_locale(ticket)
+            if ticket.resolve_stage == "limit":
+                # A notice without its time limit would never be re-inspected.
+                return Answer(t(locale, "resolve.limit_first"), True)
             # A note sent while the points are offered skips the choice of a point.
             if ticket.resolve_stage not in ("note", "point"):
                 return self.stale(locale)
@@ -298,23 +216,28 @@ class Resolution(Confirmation):
                 if point is not None
                 else None
             )
-            if not await ticket_rows.move_ticket(
-                conn,
-                ticket_id,
-                Action.RESOLVE,
-                resolved_at=now,
-                resolved_by=person.id,
-                outcome_class=ticket.resolve_class,
-                outcome_action=ticket.resolve_action,
-                outcome_note=note,
-                outcome_photo=photo,
-                resolve_stage=None,
-                resolve_point=None,
-                outcome_point=point.id if point is not None else None,
-                outcome_point_m=point_m,
-                confirm_deadline=now + window,
-            ):
+            change: TicketChange = {
+                "resolved_at": now,
+                "resolved_by": person.id,
+                "outcome_class": ticket.resolve_class,
+                "outcome_action": ticket.resolve_action,
+                "outcome_note": note,
+                "outcome_photo": photo,
+                "resolve_stage": None,
+                "resolve_point": None,
+                "outcome_point": point.id if point is not None else None,
+                "outcome_point_m": point_m,
+                "confirm_deadline": now + window,
+            }
+            if ticket.resolve_limit_s is not None:
+                # The reporter may answer until a window after the limit: an unanswered
+                # ticket is still open to its re-inspection then.
+                limit = timedelta(seconds=ticket.resolve_limit_s)
+                change["confirm_deadline"] = now + limit + window
+            change.update(self._recheck_values(ticket, now))
+            if not await ticket_rows.move_ticket(conn, ticket_id, Action.RESOLVE, **change):
                 return self.stale(locale)
+            await self._record_recheck(conn, ticket, person, now)
             await ticket_rows.add_event(
                 conn,
                 ticket_id,
@@ -338,3 +261,44 @@ class Resolution(Confirmation):
                 await self._close_prompt(conn, ticket, "resolve.done")
             await self._post_resolution(conn, ticket)
         return Answer(t(locale, "resolve.done", number=cards.ticket_number(ticket_id)))
+
+    def _recheck_values(self, ticket: Ticket, now: datetime) -> TicketChange:
+        """The re-inspection a resolution with a rectification notice sets up (and one left
+        pending from an earlier round given up)."""
+        if ticket.resolve_limit_s is None:
+            pending = ticket.recheck_state == Recheck.PENDING
+            return {"recheck_state": Recheck.CANCELLED.value} if pending else {}
+        return {
+            "resolve_limit_s": None,
+            "recheck_limit_s": ticket.resolve_limit_s,
+            "recheck_round": ticket.rework_count,
+            "recheck_due_at": now + timedelta(seconds=ticket.resolve_limit_s),
+            "recheck_state": Recheck.PENDING.value,
+            "recheck_outbox_id": None,
+            "rechecked_at": None,
+            "rechecked_by": None,
+        }
+
+    async def _record_recheck(
+        self, conn: Connection, ticket: Ticket, person: Person, now: datetime
+    ) -> None:
+        """The events of the notice (and of an earlier round's re-inspection given up), and
+        the timer moved to the notice's limit."""
+        if ticket.recheck_state == Recheck.PENDING:
+            await ticket_rows.add_event(
+                conn, ticket.id, "recheck_cancelled", now, None, round=ticket.recheck_round
+            )
+        if ticket.resolve_limit_s is None:
+            return
+        due = now + timedelta(seconds=ticket.resolve_limit_s)
+        await ticket_rows.add_event(
+            conn,
+            ticket.id,
+            "notice_issued",
+            now,
+            person.id,
+            action=ticket.resolve_action,
+            limit=ticket.resolve_limit_s,
+            due=due.timestamp(),
+        )
+        self.alarm.wake_at(due)

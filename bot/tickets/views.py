@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from bot.core.config import LIMIT_CLASS
 from bot.core.i18n import t, tn
 from bot.core.people import Person
 from bot.tickets import cards
 from bot.tickets.cards import duration_text, local_time, minutes_between
+from bot.tickets.limits import limit_text
 from bot.tickets.ticket_ops import Desk
 from storage import tickets as ticket_rows
 from storage.tickets import Event, Ticket
@@ -82,6 +84,8 @@ class Views(Desk):
         elif event.kind == "point_chosen":
             point = self.directory.vending_points.get(detail.get("point") or "")
             extra = point.name.get(locale) if point else t(locale, "view.point_skipped")
+        elif event.kind.startswith(("notice_", "recheck")):
+            extra = self._recheck_extra(event, locale)
         if event.kind in ("reported", "confirmed", "reopened", "rated"):
             actor = t(locale, "view.reporter")
         key = f"event.{event.kind}"
@@ -89,6 +93,22 @@ class Views(Desk):
             # The overdue mark, a reminder, a lead notice and a hand-over read differently.
             key = f"event.escalated.{detail.get('action', 'mark_overdue')}"
         return t(locale, key, time=time, actor=actor, extra=extra).rstrip()
+
+    def _recheck_extra(self, event: Event, locale: str) -> str:
+        """What a rectification notice's and its re-inspection's events add to the line."""
+        detail = event.detail
+        if event.kind == "notice_issued":
+            action = cards.outcome_name(self.directory, LIMIT_CLASS, detail.get("action"), locale)
+            limit = t(locale, "view.limit", limit=limit_text(int(detail["limit"]), locale))
+            return f"{action} · {limit}"
+        if event.kind == "recheck_due" and detail.get("late_minutes", 0) > 0:
+            return t(locale, "view.late", duration=duration_text(detail["late_minutes"], locale))
+        if event.kind == "rechecked":
+            timing = "view.on_time" if detail.get("on_time") else "view.late_recheck"
+            return t(locale, f"view.{detail['result']}") + t(locale, timing)
+        if event.kind == "recheck_reopened":
+            return t(locale, f"outcome.{detail['outcome']}")
+        return ""
 
     async def open_in_squad_chat(self, chat_id: int, locale: str) -> str:
         """``/open``: the squad's unresolved tickets, oldest first, with their ages."""
