@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pytest
 from bot.core.config import Database as DatabaseSettings
 from bot.core.config import DigestSettings, Settings, load_settings
 from standin import World
+from storage.database import migrate
 from tests.clock import FakeClock
 from tests.harness import Harness, start_harness
 
@@ -25,9 +27,36 @@ def fixture_clock() -> FakeClock:
     return FakeClock()
 
 
+@pytest.fixture(name="example", scope="session")
+def fixture_example() -> Settings:
+    """config.yaml as loaded, once: settings are frozen, so every test may share them."""
+    return load_settings(EXAMPLE)
+
+
+@pytest.fixture(name="schema", scope="session")
+def fixture_schema(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A database file migrated to the newest schema, once per session."""
+    path = tmp_path_factory.mktemp("schema") / "griddesk.db"
+    migrate(path)
+    # The last connection's close checkpoints the WAL: the one file is the whole database.
+    assert not path.with_name(path.name + "-wal").exists()
+    return path
+
+
+def fresh_database(schema: Path, directory: Path) -> DatabaseSettings:
+    """A new database in ``directory`` at the newest schema, as a first start leaves it.
+
+    A copy of the session's migrated file: running every migration for every test took a
+    fifth of the suite's time. The bot still migrates it on open (nothing left to do).
+    """
+    path = directory / "griddesk.db"
+    shutil.copyfile(schema, path)
+    return DatabaseSettings(path=str(path))
+
+
 @pytest.fixture(name="settings")
-def fixture_settings(tmp_path: Path) -> Settings:
-    settings = load_settings(EXAMPLE)
+def fixture_settings(example: Settings, schema: Path, tmp_path: Path) -> Settings:
+    settings = example
     # The daily digest at 23:59 keeps the catch-up at start out of tests about other things;
     # without a join radius every report is a new problem (tests/test_same_problem.py turns
     # the "same problem?" offer on).
@@ -37,7 +66,7 @@ def fixture_settings(tmp_path: Path) -> Settings:
             "categories": [
                 c.model_copy(update={"join_radius_m": None}) for c in settings.categories
             ],
-            "database": DatabaseSettings(path=str(tmp_path / "griddesk.db")),
+            "database": fresh_database(schema, tmp_path),
             "digest": DigestSettings(time="23:59"),
         }
     )

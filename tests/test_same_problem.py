@@ -6,13 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.config import Database as DatabaseSettings
-from bot.core.config import DigestSettings, Settings, load_settings
+from bot.core.config import DigestSettings, Settings
 from standin import ChatMessage, World
 from storage import supporters as support_rows
 from tests.bilingual import in_language
 from tests.clock import FakeClock
-from tests.conftest import EXAMPLE
+from tests.conftest import fresh_database
 from tests.harness import (
     CHEN,
     IN_WEST,
@@ -26,12 +25,11 @@ from tests.harness import (
 
 
 @pytest.fixture(name="settings")
-def fixture_settings(tmp_path: Path) -> Settings:
+def fixture_settings(example: Settings, schema: Path, tmp_path: Path) -> Settings:
     """The example's join radii (vending 50 m, noise 150 m), in a test database."""
-    settings = load_settings(EXAMPLE)
-    return settings.model_copy(
+    return example.model_copy(
         update={
-            "database": DatabaseSettings(path=str(tmp_path / "griddesk.db")),
+            "database": fresh_database(schema, tmp_path),
             "digest": DigestSettings(time="23:59"),
         }
     )
