@@ -242,6 +242,7 @@ async def test_todays_digest_is_as_of_now(day: Services, clock: FakeClock) -> No
         text = parse_html(day.reports.render(digest, locale)).text
         assert shown(locale, "digest.title_as_of", day="2026-11-23", time="15:30") in text
         assert shown(locale, "digest.title", day="2026-11-23") not in text
+        assert not pattern(locale, "digest.open").search(text)  # open at midnight: not yet
 
 
 async def test_a_finished_day_is_as_of_midnight(day: Services) -> None:
