@@ -46,8 +46,8 @@ def fixture_schema(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def fresh_database(schema: Path, directory: Path) -> DatabaseSettings:
     """A new database in ``directory`` at the newest schema, as a first start leaves it.
 
-    A copy of the session's migrated file: running every migration for every test took a
-    fifth of the suite's time. The bot still migrates it on open (nothing left to do).
+    A copy of the session's migrated file: running every migration for every test was about
+    a quarter of the suite's time. The bot still migrates it on open (nothing left to do).
     """
     path = directory / "griddesk.db"
     shutil.copyfile(schema, path)
@@ -56,15 +56,14 @@ def fresh_database(schema: Path, directory: Path) -> DatabaseSettings:
 
 @pytest.fixture(name="settings")
 def fixture_settings(example: Settings, schema: Path, tmp_path: Path) -> Settings:
-    settings = example
     # The daily digest at 23:59 keeps the catch-up at start out of tests about other things;
     # without a join radius every report is a new problem (tests/test_same_problem.py turns
     # the "same problem?" offer on).
-    return settings.model_copy(
+    return example.model_copy(
         update={
-            "intake": settings.intake.model_copy(update={"join_radius_m": 0.0}),
+            "intake": example.intake.model_copy(update={"join_radius_m": 0.0}),
             "categories": [
-                c.model_copy(update={"join_radius_m": None}) for c in settings.categories
+                c.model_copy(update={"join_radius_m": None}) for c in example.categories
             ],
             "database": fresh_database(schema, tmp_path),
             "digest": DigestSettings(time="23:59"),
