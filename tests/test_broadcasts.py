@@ -9,6 +9,7 @@ from sqlalchemy import select
 from bot.core.config import Settings
 from standin import ChatMessage, World
 from storage.schema import outbox
+from tests.catalog import shown, shown_n
 from tests.clock import FakeClock
 from tests.harness import (
     LI_MING,
@@ -23,6 +24,7 @@ from tests.harness import (
 
 CENTRE_LEAD = 700001  # leads the command centre: every grid group
 LEAD_ZHANG = 710001  # leads the Minzhu squad: the market group only
+MARKET, NORTH = "民主路商户群", "新浦北商户群"  # the groups' names in config.yaml
 
 
 @pytest.fixture(autouse=True)
@@ -57,15 +59,21 @@ async def test_lead_sends_a_notice_to_every_group(harness: Harness) -> None:
     """The command centre's lead reaches every grid group, each with a 收到 button."""
     picker = await compose(harness, CENTRE_LEAD)
     assert "明早8点市场消防检查" in (picker.text or "")
-    assert ["✅ 全部群", "✅ 民主路商户群", "✅ 新浦北商户群", "发送到 2 个群"] == [
-        label for row in picker.button_labels for label in row
-    ]
+    assert [
+        shown("zh", "notice.all_on"),
+        shown("zh", "notice.group_on", name=MARKET),
+        shown("zh", "notice.group_on", name=NORTH),
+        shown_n("zh", "notice.send", 2),
+    ] == [label for row in picker.button_labels for label in row]
     await harness.press(CENTRE_LEAD, picker.message_id, CENTRE_LEAD, button(picker, "发送"))
     for group in (MARKET_GROUP, NORTH_GROUP):
         notice = harness.bot_last(group)
         assert "明早8点市场消防检查" in (notice.text or "")
-        assert [["收到"]] == notice.button_labels
-    assert "已发送到 2 个群" in (harness.bot_last(CENTRE_LEAD).text or "")
+        assert [[shown("zh", "notice.got_it")]] == notice.button_labels
+    sent = shown_n(
+        "zh", "notice.sent", 2, groups=shown("zh", "notice.separator").join([MARKET, NORTH])
+    )
+    assert sent in (harness.bot_last(CENTRE_LEAD).text or "")
 
 
 async def test_the_outbox_carries_one_broadcast_per_group(harness: Harness) -> None:
@@ -73,7 +81,9 @@ async def test_the_outbox_carries_one_broadcast_per_group(harness: Harness) -> N
     picker = await compose(harness, CENTRE_LEAD)
     await harness.press(CENTRE_LEAD, picker.message_id, CENTRE_LEAD, button(picker, "新浦北"))
     picker = harness.bot_last(CENTRE_LEAD)
-    assert "⬜ 新浦北商户群" in [label for row in picker.button_labels for label in row]
+    assert shown("zh", "notice.group_off", name=NORTH) in [
+        label for row in picker.button_labels for label in row
+    ]
     await harness.press(CENTRE_LEAD, picker.message_id, CENTRE_LEAD, button(picker, "发送"))
     async with harness.services.db.transaction() as conn:
         rows = (
@@ -88,16 +98,16 @@ async def test_all_toggles_every_group_off_and_sending_none_is_refused(harness: 
     picker = await compose(harness, CENTRE_LEAD)
     await harness.press(CENTRE_LEAD, picker.message_id, CENTRE_LEAD, button(picker, "全部群"))
     picker = harness.bot_last(CENTRE_LEAD)
-    assert "⬜ 全部群" in picker.button_labels[0]
+    assert shown("zh", "notice.all_off") in picker.button_labels[0]
     press = await harness.press(CENTRE_LEAD, picker.message_id, CENTRE_LEAD, button(picker, "发送"))
-    assert "请至少选择一个群" in harness.answer_to(press).get("text", "")
+    assert shown("zh", "notice.pick_some") in harness.answer_to(press).get("text", "")
     assert [] == [m for m in harness.world.sent_to(MARKET_GROUP) if "消防" in (m.text or "")]
 
 
 async def test_a_squad_lead_reaches_only_their_own_groups(harness: Harness) -> None:
     """The Minzhu lead is offered the market group only, and a crafted toggle is refused."""
     picker = await compose(harness, LEAD_ZHANG)
-    assert ["✅ 民主路商户群"] == picker.button_labels[1]
+    assert [shown("zh", "notice.group_on", name=MARKET)] == picker.button_labels[1]
     crafted = button(picker, "民主路").replace(str(-MARKET_GROUP), str(-NORTH_GROUP))
     press = await harness.press(LEAD_ZHANG, picker.message_id, LEAD_ZHANG, crafted)
     assert harness.answer_to(press).get("show_alert")
@@ -106,20 +116,20 @@ async def test_a_squad_lead_reaches_only_their_own_groups(harness: Harness) -> N
 async def test_non_leads_and_grid_groups_are_refused(harness: Harness) -> None:
     """An officer, a shop owner and a lead in a grid group get a polite no and no prompt."""
     await harness.say(LI_MING, LI_MING, text="/notice")
-    assert "只有带班领导可以发布通知" in (harness.bot_last(LI_MING).text or "")
+    assert shown("zh", "notice.not_allowed") in (harness.bot_last(LI_MING).text or "")
     await harness.say(WANG, WANG, text="/notice")
-    assert "Only team leads can post notices" in (harness.bot_last(WANG).text or "")
+    assert shown("en", "notice.not_allowed") in (harness.bot_last(WANG).text or "")
     await harness.say(MARKET_GROUP, LEAD_ZHANG, text="/notice")
-    assert "商户群里不能发布" in (harness.bot_last(MARKET_GROUP).text or "")
+    assert shown("zh", "notice.not_in_grid_group") in (harness.bot_last(MARKET_GROUP).text or "")
     await harness.say(MARKET_GROUP, LEAD_ZHANG, text="/notices")
-    assert "商户群里不能发布" in (harness.bot_last(MARKET_GROUP).text or "")
+    assert shown("zh", "notice.not_in_grid_group") in (harness.bot_last(MARKET_GROUP).text or "")
 
 
 async def test_someone_else_cannot_send_a_leads_notice(harness: Harness) -> None:
     """Another person pressing the picker's send button changes nothing."""
     picker = await compose(harness, CENTRE_LEAD)
     press = await harness.press(CENTRE_LEAD, picker.message_id, LEAD_ZHANG, button(picker, "发送"))
-    assert "不是您发起的" in harness.answer_to(press).get("text", "")
+    assert shown("zh", "notice.not_yours") in harness.answer_to(press).get("text", "")
     assert [] == [m for m in harness.world.sent_to(MARKET_GROUP) if "消防" in (m.text or "")]
 
 
@@ -127,7 +137,7 @@ async def test_empty_and_too_long_texts_are_asked_again(harness: Harness) -> Non
     """A caption-less photo or an over-long text is refused and the prompt stays open."""
     await harness.say(CENTRE_LEAD, CENTRE_LEAD, text="/notice")
     await harness.say(CENTRE_LEAD, CENTRE_LEAD, photo=True)
-    assert "不能为空" in (harness.bot_last(CENTRE_LEAD).text or "")
+    assert shown("zh", "notice.empty") in (harness.bot_last(CENTRE_LEAD).text or "")
     await harness.say(CENTRE_LEAD, CENTRE_LEAD, text="长" * 3001)
     assert "3001" in (harness.bot_last(CENTRE_LEAD).text or "")
     await harness.say(CENTRE_LEAD, CENTRE_LEAD, text="短通知")
@@ -139,7 +149,7 @@ async def test_a_photo_notice_reaches_groups_as_a_photo(harness: Harness) -> Non
     await harness.say(CENTRE_LEAD, CENTRE_LEAD, text="/notice")
     await harness.say(CENTRE_LEAD, CENTRE_LEAD, photo=True, caption="占道经营整治通知")
     picker = harness.bot_last(CENTRE_LEAD)
-    assert "附图片" in (picker.text or "")
+    assert shown("zh", "notice.with_photo") in (picker.text or "")
     await harness.press(CENTRE_LEAD, picker.message_id, CENTRE_LEAD, button(picker, "发送"))
     notice = harness.bot_last(MARKET_GROUP)
     assert notice.photo is not None and "占道经营整治通知" in (notice.caption or "")
@@ -167,12 +177,14 @@ async def test_got_it_is_recorded_once_per_person(harness: Harness) -> None:
     await send_to_all(harness)
     notice = harness.bot_last(MARKET_GROUP)
     first = await harness.press(MARKET_GROUP, notice.message_id, LIU, notice.callback_data[0])
-    assert "已收到" in harness.answer_to(first).get("text", "")
+    assert shown("zh", "notice.noted") in harness.answer_to(first).get("text", "")
     again = await harness.press(MARKET_GROUP, notice.message_id, LIU, notice.callback_data[0])
-    assert "已经点过" in harness.answer_to(again).get("text", "")
+    assert shown("zh", "notice.already_noted") in harness.answer_to(again).get("text", "")
     assert harness.answer_to(again).get("show_alert")
     await harness.say(CENTRE_LEAD, CENTRE_LEAD, text="/notices")
-    assert "民主路商户群：1 人已收到" in (harness.bot_last(CENTRE_LEAD).text or "")
+    assert shown_n("zh", "notice.status_line", 1, name=MARKET) in (
+        harness.bot_last(CENTRE_LEAD).text or ""
+    )
 
 
 async def test_status_names_seen_members_who_have_not_pressed(harness: Harness) -> None:
@@ -186,8 +198,9 @@ async def test_status_names_seen_members_who_have_not_pressed(harness: Harness) 
         CENTRE_LEAD, confirmation.message_id, CENTRE_LEAD, button(confirmation, "查看")
     )
     status = harness.bot_last(CENTRE_LEAD).text or ""
-    assert "民主路商户群：1 人已收到\n  尚未收到：王老板" in status
-    assert "新浦北商户群：0 人已收到" in status
+    market = shown_n("zh", "notice.status_line", 1, name=MARKET)
+    assert market + "\n" + shown("zh", "notice.status_missing", names="王老板") in status
+    assert shown_n("zh", "notice.status_line", 0, name=NORTH) in status
 
 
 async def test_a_press_from_a_group_not_sent_to_is_refused(harness: Harness) -> None:
@@ -200,7 +213,9 @@ async def test_a_press_from_a_group_not_sent_to_is_refused(harness: Harness) -> 
     press = await harness.press(NORTH_GROUP, north.message_id, 9003, data)
     assert harness.answer_to(press).get("show_alert")
     await harness.say(LEAD_ZHANG, LEAD_ZHANG, text="/notices")
-    assert "民主路商户群：0 人已收到" in (harness.bot_last(LEAD_ZHANG).text or "")
+    assert shown_n("zh", "notice.status_line", 0, name=MARKET) in (
+        harness.bot_last(LEAD_ZHANG).text or ""
+    )
 
 
 async def test_one_reminder_then_refused(harness: Harness) -> None:
@@ -208,12 +223,13 @@ async def test_one_reminder_then_refused(harness: Harness) -> None:
     confirmation = await send_to_all(harness)
     remind = button(confirmation, "提醒")
     first = await harness.press(CENTRE_LEAD, confirmation.message_id, CENTRE_LEAD, remind)
-    assert "已发送提醒" in harness.answer_to(first).get("text", "")
+    assert shown("zh", "notice.reminded") in harness.answer_to(first).get("text", "")
     reminder = harness.bot_last(NORTH_GROUP)
-    assert "提醒" in (reminder.text or "") and [["收到"]] == reminder.button_labels
+    assert shown("zh", "notice.reminder", body="明早8点市场消防检查") == reminder.text
+    assert [[shown("zh", "notice.got_it")]] == reminder.button_labels
     count = len(harness.world.sent_to(NORTH_GROUP))
     second = await harness.press(CENTRE_LEAD, confirmation.message_id, CENTRE_LEAD, remind)
-    assert "只能提醒一次" in harness.answer_to(second).get("text", "")
+    assert shown("zh", "notice.reminded_already") in harness.answer_to(second).get("text", "")
     assert count == len(harness.world.sent_to(NORTH_GROUP))
 
 
@@ -239,8 +255,8 @@ async def test_in_english_for_an_english_lead_and_group(
     assert "Choose the groups" in (picker.text or "")
     await harness.press(CENTRE_LEAD, picker.message_id, CENTRE_LEAD, button(picker, "Send to 2"))
     notice = harness.bot_last(MARKET_GROUP)
-    assert [["Got it"]] == notice.button_labels
-    assert [["收到"]] == harness.bot_last(NORTH_GROUP).button_labels
+    assert [[shown("en", "notice.got_it")]] == notice.button_labels
+    assert [[shown("zh", "notice.got_it")]] == harness.bot_last(NORTH_GROUP).button_labels
     press = await harness.press(MARKET_GROUP, notice.message_id, WANG, notice.callback_data[0])
     assert "Noted" in harness.answer_to(press).get("text", "")
     await harness.say(CENTRE_LEAD, CENTRE_LEAD, text="/notices")
@@ -273,5 +289,5 @@ async def test_a_new_notice_replaces_an_unfinished_one(harness: Harness) -> None
     old = await compose(harness, CENTRE_LEAD, "旧通知")
     await compose(harness, CENTRE_LEAD, "新通知")
     press = await harness.press(CENTRE_LEAD, old.message_id, CENTRE_LEAD, button(old, "发送"))
-    assert "已经发出或已取消" in harness.answer_to(press).get("text", "")
+    assert shown("zh", "notice.already_sent") in harness.answer_to(press).get("text", "")
     assert [] == [m for m in harness.world.sent_to(MARKET_GROUP) if "旧通知" in (m.text or "")]

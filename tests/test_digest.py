@@ -12,7 +12,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.core.config import Settings
+from bot.core.i18n import t
 from bot.services import Services
+from standin.html import parse_html
+from tests.catalog import pattern, shown
 from tests.clock import FakeClock
 from tests.daybook import add, at
 
@@ -183,16 +186,20 @@ async def test_empty_day(services: Services) -> None:
         figures["handling_rate"],
         figures["rework_rate"],
     )
-    assert "日报 2026-11-23" in services.reports.render(digest, "zh")
+    text = parse_html(services.reports.render(digest, "zh")).text
+    assert shown("zh", "digest.title", day="2026-11-23") in text
 
 
 async def test_rendered_digest_reads_the_figures(day: Services) -> None:
     """The chat text names each squad, the rates and the 7-2-1 split against its target."""
-    text = day.reports.render(await day.reports.digest(DAY), "zh")
-    assert "受理 4 · 认领 3 · 到场 2 · 处置 3" in text
-    assert "处置率 75% · 返工率 33% · 结案率 25%" in text
-    assert "服务 50% · 管理 50% · 执法 0%（目标 70/20/10）" in text
-    assert "反复上报地点" in text
+    text = parse_html(day.reports.render(await day.reports.digest(DAY), "zh")).text
+    counts = {"received": "4", "claimed": "3", "on_site": "2", "resolved": "3"}
+    assert pattern("zh", "digest.counts", **counts).search(text)
+    rates = {"handling": "75%", "rework": "33%", "closure": "25%"}
+    assert pattern("zh", "digest.rates", **rates).search(text)
+    split = {"service": "50%", "management": "50%", "enforcement": "0%", "target": "70/20/10"}
+    assert shown("zh", "digest.split", **split) in text
+    assert pattern("zh", "digest.recurring").search(text)
 
 
 async def test_chart_is_a_png_with_a_cjk_font(day: Services) -> None:
@@ -211,13 +218,13 @@ async def test_export_is_excel_friendly_csv(day: Services) -> None:
     data = csv_bytes(await day.reports.export_table(DAY, DAY, "zh"))
     assert data.startswith("\ufeff".encode())
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
-    assert "工单号" == rows[0][0]
+    assert t("zh", "export.id") == rows[0][0]
     assert ["1004", "1001", "1002", "1003"] == [r[0] for r in rows[1:]]
     first = dict(zip(rows[0], rows[2], strict=True))
-    assert ("2026-11-23 09:00:00", "占道经营", "服务") == (
-        first["上报时间"],
-        first["类别"],
-        first["处置方式"],
+    assert ("2026-11-23 09:00:00", "占道经营", t("zh", "outcome.service")) == (
+        first[t("zh", "export.reported_at")],
+        first[t("zh", "export.category")],
+        first[t("zh", "export.outcome_class")],
     )
 
 
@@ -262,8 +269,8 @@ def test_cli_prints_the_digest_as_json_and_text(
         figures["complete"],
     )
     assert 0 == main(["digest", "--config", str(config), "--date", "2026-11-23"])
-    assert "日报 2026-11-23" in capsys.readouterr().out
+    assert shown("zh", "digest.title", day="2026-11-23") in capsys.readouterr().out
     assert 2 == main(["digest", "--config", str(config), "--date", "23.11.2026"])
     assert 2 == main(["digest", "--config", str(config), "--date", "9999-12-31"])
     assert 2 == main(["digest", "--config", str(config), "--date", "0001-01-01"])
-    assert "2000-01-01" in capsys.readouterr().err
+    assert shown("zh", "digest.too_early") in capsys.readouterr().err

@@ -8,7 +8,9 @@ from datetime import date
 import pytest
 
 from bot.core.config import Settings
+from bot.core.i18n import joined, tn
 from bot.services import Services
+from tests.catalog import pattern
 from tests.clock import FakeClock
 from tests.daybook import add, at
 
@@ -52,17 +54,18 @@ async def test_json_counts_per_point(services: Services) -> None:
 async def test_text_names_points_in_both_languages(services: Services) -> None:
     """The digest text names each point with its count, in Chinese and English."""
     digest = await services.reports.digest(DAY)
-    assert "引导至临时经营点 3 户：民主路早市临时经营点 2、东区夜市临时经营点 1" in (
-        services.reports.render(digest, "zh")
-    )
-    assert (
-        "3 vendors guided to designated vending points: "
-        "Minzhu Rd morning market point 2, East night market point 1"
-    ) in services.reports.render(digest, "en")
+    for locale, morning, night in (
+        ("zh", "民主路早市临时经营点", "东区夜市临时经营点"),
+        ("en", "Minzhu Rd morning market point", "East night market point"),
+    ):
+        points = joined(locale, [f"{morning} 2", f"{night} 1"])
+        assert tn(locale, "digest.guided", 3, points=points) in (
+            services.reports.render(digest, locale)
+        )
 
 
 async def test_day_without_guidance_has_no_line(services: Services) -> None:
     """A day nobody was guided shows an empty count and no line."""
     digest = await services.reports.digest(date(2026, 11, 22))
     assert {} == digest.as_json()["total"]["guided_by_point"]
-    assert "引导至临时经营点" not in services.reports.render(digest, "zh")
+    assert not pattern("zh", "digest.guided.other").search(services.reports.render(digest, "zh"))

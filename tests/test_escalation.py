@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.core.config import Settings
+from bot.core.i18n import joined, t
 from standin import World
+from tests.catalog import pattern, shown
 from tests.clock import FakeClock
 from tests.harness import (
     COMMAND_CENTRE,
@@ -20,6 +22,9 @@ from tests.harness import (
 )
 
 WANG_QIANG, LEAD_CHEN = 710003, 720001
+CLAIM = t("zh", "stage.claim")
+REMINDED = pattern("zh", "escalate.remind_on_duty")
+LEADS_TOLD = pattern("zh", "escalate.notify_leads", stage=CLAIM)
 
 
 def at_night(clock: FakeClock) -> None:
@@ -38,13 +43,15 @@ async def test_night_report_goes_to_the_night_squad_with_mentions(harness: Harne
     assert ("xinpu", "minzhu") == (ticket.squad_id, ticket.home_squad_id)
     assert [] == harness.world.sent_to(MINZHU_SQUAD)
     card = harness.world.sent_to(XINPU_SQUAD)[-2]
-    assert "值班：孙磊" in (card.text or "")
+    assert shown("zh", "card.on_duty", officers="孙磊") in (card.text or "")
     assert any(
         e.get("url") == f"tg://user?id={SUN_LEI}" or e.get("user", {}).get("id") == SUN_LEI
         for e in card.entities
     )
     receipt = harness.bot_last(MARKET_GROUP).text or ""
-    assert "民主路中队当前无人值班" in receipt and "新浦中队" in receipt
+    assert pattern("zh", "report.accepted_fallback", home="民主路中队", squad="新浦中队").search(
+        receipt
+    )
 
 
 async def test_unclaimed_ticket_reminds_then_tells_leads_once_each(harness: Harness) -> None:
@@ -59,13 +66,21 @@ async def test_unclaimed_ticket_reminds_then_tells_leads_once_each(harness: Harn
     assert 0 == await harness.services.escalator.fire_due()
     await harness.settle()
     new = squad_texts(harness, XINPU_SQUAD)[before:]
-    assert 1 == len(new) and "认领时限（11-23 21:35）已到" in new[0] and "孙磊" in new[0]
-    assert "🔴 已超时：认领" in ((await harness.card(ticket.id)).text or "")
+    reminder = shown(
+        "zh",
+        "escalate.remind_on_duty",
+        number=f"#{ticket.id}",
+        stage=CLAIM,
+        due="11-23 21:35",
+        officers="孙磊",
+    )
+    assert [reminder] == new
+    assert shown("zh", "card.overdue", stages=CLAIM) in ((await harness.card(ticket.id)).text or "")
     harness.clock.advance(minutes=5)
     assert 1 == await harness.services.escalator.fire_due()
     await harness.settle()
     lead_notice = squad_texts(harness, XINPU_SQUAD)[-1]
-    assert "督办" in lead_notice and "陈队长" in lead_notice
+    assert LEADS_TOLD.search(lead_notice) and "陈队长" in lead_notice
     kinds = [(e.kind, e.detail.get("action")) for e in await harness.events(ticket.id)]
     assert [
         ("escalated", "mark_overdue"),
@@ -82,7 +97,8 @@ async def test_claim_before_the_deadline_prevents_the_reminder(harness: Harness)
     harness.clock.advance(minutes=10)
     assert 0 == await harness.services.escalator.fire_due()
     card = await harness.card(ticket.id)
-    assert "到场时限：11-23 10:00" in (card.text or "")
+    deadline = shown("zh", "card.deadline", stage=t("zh", "stage.arrive"), time="11-23 10:00")
+    assert deadline in (card.text or "")
 
 
 async def test_unclaimed_ticket_is_handed_to_the_fallback(harness: Harness) -> None:
@@ -94,10 +110,20 @@ async def test_unclaimed_ticket_is_handed_to_the_fallback(harness: Harness) -> N
     await harness.settle()
     moved = await harness.ticket(ticket.id)
     assert ("xinpu", "dispatched") == (moved.squad_id, moved.status)
-    assert "已转交新浦中队" in (old_card.text or "") and [] == old_card.button_labels
+    handed = pattern("zh", "escalate.handed_card", number=f"#{ticket.id}", squad="新浦中队")
+    assert handed.search(old_card.text or "") and [] == old_card.button_labels
     new_card = await harness.card(ticket.id)
-    assert XINPU_SQUAD == new_card.chat_id and "认领" in str(new_card.button_labels)
-    assert "已转交新浦中队处理" in (harness.bot_last(MARKET_GROUP).text or "")
+    claim_button = shown("zh", "button.claim")
+    assert XINPU_SQUAD == new_card.chat_id and claim_button in str(new_card.button_labels)
+    told = shown(
+        "zh",
+        "group.handed",
+        number=f"#{ticket.id}",
+        previous="民主路中队",
+        stage=CLAIM,
+        squad="新浦中队",
+    )
+    assert told in (harness.bot_last(MARKET_GROUP).text or "")
 
 
 async def test_restart_between_reminder_and_lead_notice(
@@ -117,8 +143,8 @@ async def test_restart_between_reminder_and_lead_notice(
     assert 0 == await second.services.escalator.fire_due()
     await second.settle()
     texts = [m.content or "" for m in world.sent_to(XINPU_SQUAD)]
-    assert 1 == sum("请值班队员" in t for t in texts)
-    assert 1 == sum("督办" in t for t in texts)
+    assert 1 == sum(bool(REMINDED.search(text)) for text in texts)
+    assert 1 == sum(bool(LEADS_TOLD.search(text)) for text in texts)
     await second.stop()
 
 
@@ -163,15 +189,18 @@ async def test_duty_board_lists_who_is_on_duty(harness: Harness) -> None:
     """/duty names the officers on duty now in each squad."""
     await harness.say(MINZHU_SQUAD, LI_MING, text="/duty")
     board = harness.bot_last(MINZHU_SQUAD).text or ""
-    assert "民主路中队：李明、王强" in board
-    assert "新浦中队：赵刚" in board
+    assert (
+        shown("zh", "duty.line", squad="民主路中队", names=joined("zh", ["李明", "王强"])) in board
+    )
+    assert shown("zh", "duty.line", squad="新浦中队", names="赵刚") in board
 
 
 async def test_category_deadlines_override_the_defaults(harness: Harness) -> None:
     """Construction waste has a 10-minute claim limit, shown on the card."""
     ticket = await harness.report_in_group(MARKET_GROUP, WANG, category_index=5)
     assert "waste" == ticket.category
-    assert "认领时限：11-23 09:40" in ((await harness.card(ticket.id)).text or "")
+    deadline = shown("zh", "card.deadline", stage=CLAIM, time="11-23 09:40")
+    assert deadline in ((await harness.card(ticket.id)).text or "")
 
 
 async def test_changed_deadlines_are_rederived_at_start(

@@ -11,6 +11,7 @@ from bot.core.config import Settings
 from bot.core.i18n import t
 from standin import ChatMessage, World
 from tests.bilingual import in_language
+from tests.catalog import pattern
 from tests.clock import FakeClock
 from tests.harness import (
     LI_MING,
@@ -177,8 +178,8 @@ async def test_hand_over_tells_each_side_where_and_why(english: Harness) -> None
     new_text = new_card.text or ""
     assert XINPU_SQUAD == new_card.chat_id
     previous = directory.squads["minzhu"].name.get("zh")
-    assert t("zh", "card.handed_from", previous=previous, stage="认领") in new_text
-    assert "已超时" not in new_text
+    assert t("zh", "card.handed_from", previous=previous, stage=t("zh", "stage.claim")) in new_text
+    assert not pattern("zh", "card.overdue").search(new_text)
     went = t(
         old_locale,
         "escalate.handed_card",

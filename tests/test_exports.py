@@ -9,10 +9,12 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 
+from bot.core.i18n import t
 from bot.figures import charts, exports
 from bot.figures.digest import Figures
 from bot.services import Services
 from standin import Fault, FaultPlan
+from tests.catalog import pattern
 from tests.harness import Harness
 from tests.test_lead_figures import (  # noqa: F401  (fixtures)
     DAY,
@@ -23,6 +25,11 @@ from tests.test_lead_figures import (  # noqa: F401  (fixtures)
 )
 
 LEAD_ZHANG = 710001
+
+
+def zh(key: str) -> str:
+    """An export's Chinese word (a header or a value) by its catalog key."""
+    return t("zh", f"export.{key}")
 
 
 def _sheets(data: bytes) -> tuple[list[dict[str, object]], list[tuple[object, ...]], object]:
@@ -41,24 +48,28 @@ async def test_xlsx_reads_back_one_consistent_round_per_row(day: Services) -> No
     """Each ticket row holds its latest round: T2's claimer is the lead, claimed at 11:05,
     after its round's dispatch at 11:00; values are in Chinese, not codes."""
     tickets, events, book = _sheets(exports.xlsx(await day.reports.export_table(DAY, DAY, "zh")))
-    assert ["工单", "流转记录"] == book.sheetnames  # type: ignore[attr-defined]
-    assert [1001, 1002, 1003, 1004, 1005] == [row["工单号"] for row in tickets]
+    assert [zh("sheet_tickets"), zh("sheet_events")] == book.sheetnames  # type: ignore[attr-defined]
+    assert [1001, 1002, 1003, 1004, 1005] == [row[zh("id")] for row in tickets]
     second = tickets[1]
     assert ("张队长", "2026-11-23 11:05", "2026-11-23 11:00") == (
-        second["认领人"],
-        f"{second['认领时间']:%Y-%m-%d %H:%M}",
-        f"{second['派单时间']:%Y-%m-%d %H:%M}",
+        second[zh("claimed_by_name")],
+        f"{second[zh('claimed_at')]:%Y-%m-%d %H:%M}",
+        f"{second[zh('dispatched_at')]:%Y-%m-%d %H:%M}",
     )
-    assert ("已结案", "商户确认解决", "服务", "占道经营") == (
-        second["状态"],
-        second["结案原因"],
-        second["处置方式"],
-        second["类别"],
+    assert (zh("status.closed"), zh("close.solved"), t("zh", "outcome.service"), "占道经营") == (
+        second[zh("status")],
+        second[zh("close_reason")],
+        second[zh("outcome_class")],
+        second[zh("category")],
     )
-    assert "（私聊上报）" == tickets[3]["上报人"]
-    assert ("民主路中队", "新浦中队") == (tickets[4]["责任中队"], tickets[4]["承办中队"])
-    reassigned = [row for row in events if row[0] == 1003 and row[2] == "指派"]
-    assert [(1003, "指派", "张队长", "王强")] == [(r[0], r[2], r[3], r[4]) for r in reassigned]
+    assert zh("anonymous") == tickets[3][zh("reporter_name")]
+    assert ("民主路中队", "新浦中队") == (
+        tickets[4][zh("home_squad_id")],
+        tickets[4][zh("squad_id")],
+    )
+    assigned = zh("kind.assigned")
+    reassigned = [row for row in events if row[0] == 1003 and row[2] == assigned]
+    assert [(1003, assigned, "张队长", "王强")] == [(r[0], r[2], r[3], r[4]) for r in reassigned]
     assert 1 + 5 + 9 + 6 + 3 + 5 == len(events)  # the header and every event
 
 
@@ -66,7 +77,7 @@ async def test_formula_like_text_stays_text_in_both_formats(day: Services) -> No
     """T3's description "=HYPERLINK(...)" is kept as text with a leading ' in xlsx and CSV."""
     table = await day.reports.export_table(DAY, DAY, "zh")
     tickets, _, book = _sheets(exports.xlsx(table))
-    assert '\'=HYPERLINK("http://evil")' == tickets[2]["描述"]
+    assert '\'=HYPERLINK("http://evil")' == tickets[2][zh("description")]
     sheet = book.worksheets[0]  # type: ignore[attr-defined]
     assert "s" == sheet.cell(row=4, column=9).data_type
     rows = list(csv.reader(io.StringIO(exports.csv_bytes(table).decode("utf-8-sig"))))
@@ -110,7 +121,8 @@ async def test_export_file_kept_for_a_retry_then_removed(harness: Harness) -> No
     await harness.settle()
     document = harness.bot_last(LEAD_ZHANG).document
     assert document is not None and document["file_name"].endswith(".xlsx")
-    assert "共 0 张" in (harness.bot_last(LEAD_ZHANG).caption or "")
+    caption = pattern("zh", "export.caption_xlsx", count="0")
+    assert caption.fullmatch(harness.bot_last(LEAD_ZHANG).caption or "")
     assert (1, []) == (await harness.services.reports.sweep(), list(files.iterdir()))
 
 
@@ -129,8 +141,9 @@ async def test_chart_titles_its_range_and_draws_no_data(
     first, last, digest = await day.reports.stats(7)
     digest.squads.setdefault("xinpu", Figures(received=1))
     day.reports.chart(digest, "zh")
-    assert f"{first.isoformat()} 至 {last.isoformat()} 各中队到场用时" == drawn["title"]
-    assert (["民主路中队", "新浦中队"], None, "无数据") == (
+    title = t("zh", "chart.title_range", start=first.isoformat(), end=last.isoformat())
+    assert title == drawn["title"]
+    assert (["民主路中队", "新浦中队"], None, t("zh", "chart.no_data")) == (
         drawn["squads"],
         drawn["medians"][1],
         drawn["no_data"],
@@ -154,4 +167,4 @@ async def test_the_export_counts_every_rounds_resolution_photos(day: Services) -
         await photo_rows.add_photo(conn, 1002, 1, "after-1", 710001, at)
         await photo_rows.add_photo(conn, 1002, 1, "after-2", 710001, at)
     tickets, _, _ = _sheets(exports.xlsx(await day.reports.export_table(DAY, DAY, "zh")))
-    assert [0, 3, 0, 0, 0] == [row["照片"] for row in tickets]
+    assert [0, 3, 0, 0, 0] == [row[zh("photos")] for row in tickets]

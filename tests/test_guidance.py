@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from bot.core.config import Settings
+from bot.core.i18n import t
+from tests.catalog import pattern, shown
 from tests.clock import FakeClock
 from tests.harness import LI_MING, MARKET_GROUP, MINZHU_SQUAD, Harness, start_harness
 
@@ -42,7 +44,8 @@ async def test_prompt_offers_the_three_nearest_open_points(
         f"v1:rpno:{ticket_id}",
         f"v1:rcan:{ticket_id}",
     ] == prompt.callback_data
-    assert "引导至哪个临时经营点" in (prompt.text or "")
+    asked = pattern("zh", "resolve.ask_point", number=f"#{ticket_id}")
+    assert asked.search(prompt.text or "")
     assert "point" == (await harness.ticket(ticket_id)).resolve_stage
     assert [] == harness.rejected_calls()
 
@@ -65,7 +68,9 @@ async def test_chosen_point_is_kept_and_named_in_the_group(
     assert "minzhu-market" == kinds["point_chosen"]["point"]
     assert ("minzhu-market", 123) == (kinds["resolved"]["point"], kinds["resolved"]["point_m"])
     result = await harness.message_of(ticket.resolution_outbox_id)
-    assert "📍 已引导至民主路早市临时经营点（距此 123 米）" in (result.text or "")
+    distance = t("zh", "distance.m", m=123)
+    guided = shown("zh", "group.guided", point="民主路早市临时经营点", distance=distance)
+    assert guided in (result.text or "")
 
 
 async def test_skipping_the_point_resolves_without_one(harness: Harness, clock: FakeClock) -> None:
@@ -77,7 +82,7 @@ async def test_skipping_the_point_resolves_without_one(harness: Harness, clock: 
     ticket = await harness.ticket(ticket_id)
     assert ("resolved", None) == (ticket.status, ticket.outcome_point)
     result = await harness.message_of(ticket.resolution_outbox_id)
-    assert "已引导至" not in (result.text or "")
+    assert not pattern("zh", "group.guided").search(result.text or "")
 
 
 async def test_no_open_point_goes_straight_to_the_note(
@@ -158,7 +163,8 @@ async def test_timeline_shows_the_choice(harness: Harness, clock: FakeClock) -> 
     ticket_id, prompt_id = await guiding(harness)
     await harness.press(MINZHU_SQUAD, prompt_id, LI_MING, f"v1:rpt:{ticket_id}:east-night")
     await harness.say(MINZHU_SQUAD, LI_MING, text=f"/ticket {ticket_id}")
-    assert "李明 选择临时经营点：东区夜市临时经营点" in (harness.bot_last(MINZHU_SQUAD).text or "")
+    chosen = pattern("zh", "event.point_chosen", actor="李明", extra="东区夜市临时经营点")
+    assert chosen.search(harness.bot_last(MINZHU_SQUAD).text or "")
 
 
 async def test_point_unsuited_to_the_category_is_refused(

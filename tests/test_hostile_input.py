@@ -13,13 +13,13 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 from telegram import Update
 
-from bot.core.config import Database, DigestSettings, load_settings
+from bot.core.config import DigestSettings, Settings
 from standin import World
 from storage.schema import ticket_events, tickets
 from tests.clock import FakeClock
+from tests.conftest import fresh_database
 from tests.harness import MARKET_GROUP, STRANGE_GROUP, WANG, populate, start_harness
 
-EXAMPLE = Path(__file__).resolve().parent.parent / "config.yaml"
 USERS = [WANG, 9002, 710002, 123456789]
 CHATS = [MARKET_GROUP, -1001000000101, STRANGE_GROUP, WANG]
 BOT_ID = 7_000_000_001
@@ -165,15 +165,19 @@ def updates(draw: Any) -> dict[str, Any]:
     return {"message": message}
 
 
-async def play(events: list[dict[str, Any]], caplog_records: list[logging.LogRecord]) -> None:
+async def play(
+    events: list[dict[str, Any]],
+    caplog_records: list[logging.LogRecord],
+    example: Settings,
+    schema: Path,
+) -> None:
     clock = FakeClock()
     world = World(clock=lambda: clock.now().timestamp())
     populate(world)
     with tempfile.TemporaryDirectory() as tmp:
-        base = load_settings(EXAMPLE)
-        config = base.model_copy(
+        config = example.model_copy(
             update={
-                "database": Database(path=f"{tmp}/h.db"),
+                "database": fresh_database(schema, Path(tmp)),
                 "digest": DigestSettings(time="23:59"),
             }
         )
@@ -215,8 +219,8 @@ async def play(events: list[dict[str, Any]], caplog_records: list[logging.LogRec
 )
 @given(events=st.lists(updates(), min_size=1, max_size=8))
 def test_generated_updates_never_crash_or_leave_half_tickets(
-    events: list[dict[str, Any]], caplog: Any
+    events: list[dict[str, Any]], caplog: Any, example: Settings, schema: Path
 ) -> None:
     """Random texts, coordinates, callbacks, senders and replays: no unhandled error."""
     caplog.clear()
-    asyncio.run(play(events, caplog.records))
+    asyncio.run(play(events, caplog.records, example, schema))

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from standin import Venue
+from tests.catalog import pattern, shown
 from tests.harness import (
     CHEN,
     IN_NORTH,
@@ -49,7 +51,7 @@ async def test_whole_report_becomes_a_card_in_the_squad_chat(harness: Harness) -
     assert "#1001" in (card.text or "")
     assert "占道经营" in (card.text or "")
     assert "王老板" in (card.text or "")
-    assert [["认领"], ["指派"]] == card.button_labels
+    assert [[shown("zh", "button.claim")], [shown("zh", "button.assign")]] == card.button_labels
     assert ["v1:claim:1001", "v1:assign:1001"] == card.callback_data
     receipt = harness.bot_last(MARKET_GROUP)
     assert "#1001" in (receipt.text or "")
@@ -140,8 +142,10 @@ async def test_report_just_outside_a_grid_goes_to_nearest(harness: Harness) -> N
     await harness.say(MARKET_GROUP, WANG, text="/report")
     prompt = harness.bot_last(MARKET_GROUP)
     await harness.say(MARKET_GROUP, WANG, location=(34.5891, 119.175), reply_to=prompt.message_id)
-    assert "民主路西网格" in (harness.bot_last(MARKET_GROUP).text or "")
-    assert "米" in (harness.bot_last(MARKET_GROUP).text or "")
+    near = pattern(
+        "zh", "report.ask_category_near", grid="民主路西网格", distance=re.compile("[0-9]+")
+    )
+    assert near.fullmatch(harness.bot_last(MARKET_GROUP).text or "")
 
 
 async def test_timeline_is_in_local_time(harness: Harness) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tests.catalog import shown
 from tests.harness import (
     IN_WEST,
     LIU,
@@ -22,8 +23,11 @@ async def test_deep_link_asks_for_location_with_a_location_button(harness: Harne
     prompt = harness.bot_last(LIU)
     assert prompt.reply_markup is not None
     button = prompt.reply_markup["keyboard"][0][0]
-    assert (True, "📍 发送我的位置") == (button["request_location"], button["text"])
-    assert "民主路商户群" in (prompt.text or "")
+    assert (True, shown("zh", "button.send_location")) == (
+        button["request_location"],
+        button["text"],
+    )
+    assert shown("zh", "report.private_intro", group="民主路商户群") in (prompt.text or "")
 
 
 async def test_private_report_hides_the_name_from_the_group(harness: Harness) -> None:
@@ -41,7 +45,7 @@ async def test_private_report_hides_the_name_from_the_group(harness: Harness) ->
     assert "刘阿姨" not in (group_notice.text or "")
     card = harness.world.sent_to(MINZHU_SQUAD)[-2]
     assert "刘阿姨" in (card.text or "")
-    assert "私聊上报" in (card.text or "")
+    assert shown("zh", "card.reporter_private", reporter="刘阿姨") in (card.text or "")
     assert "#1001" in (harness.bot_last(LIU).text or "")
     assert [] == harness.rejected_calls()
 
@@ -49,14 +53,14 @@ async def test_private_report_hides_the_name_from_the_group(harness: Harness) ->
 async def test_deep_link_refused_for_non_member(harness: Harness) -> None:
     """Someone outside the grid group cannot report through its link."""
     await start_private_report(harness, OUTSIDER)
-    assert "只有该网格群的成员" in (harness.bot_last(OUTSIDER).text or "")
+    assert shown("zh", "start.not_member") in (harness.bot_last(OUTSIDER).text or "")
     assert [] == harness.world.sent_to(MARKET_GROUP)
 
 
 async def test_unknown_deep_link_is_refused(harness: Harness) -> None:
     """A link for a group the config does not know gets a polite refusal."""
     await harness.say(LIU, LIU, text="/start r123")
-    assert "链接无效" in (harness.bot_last(LIU).text or "")
+    assert shown("zh", "start.unknown_link") in (harness.bot_last(LIU).text or "")
 
 
 async def test_private_location_without_link_gets_a_hint(harness: Harness) -> None:
@@ -69,5 +73,4 @@ async def test_private_location_without_link_gets_a_hint(harness: Harness) -> No
 async def test_whoami_tells_the_id(harness: Harness) -> None:
     """/whoami in private answers with the Telegram id, in the app's language."""
     await harness.say(LIU, LIU, text="/whoami")
-    assert "9002" in (harness.bot_last(LIU).text or "")
-    assert "您的 Telegram ID" in (harness.bot_last(LIU).text or "")
+    assert shown("zh", "whoami", id=LIU, name="刘阿姨") == harness.bot_last(LIU).text

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+
+from tests.catalog import pattern, shown, shown_n
 from tests.harness import (
     FAR_AWAY,
     IN_WEST,
@@ -25,18 +28,20 @@ async def test_location_outside_every_grid_is_refused(harness: Harness) -> None:
     prompt = await ask(harness)
     await harness.say(MARKET_GROUP, WANG, location=FAR_AWAY, reply_to=prompt)
     refusal = harness.bot_last(MARKET_GROUP).text or ""
-    assert "不在本平台的服务范围" in refusal
+    kilometres = pattern("zh", "distance.km", km=re.compile(r"[0-9.]+"))
+    outside = pattern("zh", "report.outside", nearest="民主路西网格", distance=kilometres)
+    assert outside.fullmatch(refusal)
     assert "新浦街道" in refusal
-    assert "民主路西网格" in refusal and "公里" in refusal
     await harness.say(MARKET_GROUP, WANG, location=IN_WEST, reply_to=prompt)
-    assert "请选择问题类别" in (harness.bot_last(MARKET_GROUP).text or "")
+    category = shown("zh", "report.ask_category", grid="民主路西网格")
+    assert category == harness.bot_last(MARKET_GROUP).text
 
 
 async def test_impossible_coordinates_are_refused(harness: Harness) -> None:
     """Coordinates out of range are refused without a traceback."""
     prompt = await ask(harness)
     await harness.say(MARKET_GROUP, WANG, location=(95.0, 200.0), reply_to=prompt)
-    assert "没能识别这个位置" in (harness.bot_last(MARKET_GROUP).text or "")
+    assert pattern("zh", "report.bad_location").fullmatch(harness.bot_last(MARKET_GROUP).text or "")
 
 
 async def test_someone_else_cannot_press_the_reporters_buttons(harness: Harness) -> None:
@@ -72,7 +77,7 @@ async def test_text_before_category_asks_for_the_category(harness: Harness) -> N
     await harness.say(MARKET_GROUP, WANG, location=IN_WEST, reply_to=prompt)
     panel = harness.bot_last(MARKET_GROUP)
     await harness.say(MARKET_GROUP, WANG, text="有人摆摊", reply_to=panel.message_id)
-    assert "请先点上方按钮选择问题类别" in (harness.bot_last(MARKET_GROUP).text or "")
+    assert shown("zh", "report.need_category") in (harness.bot_last(MARKET_GROUP).text or "")
     assert 0 == await harness.ticket_count()
 
 
@@ -88,10 +93,10 @@ async def test_abandoned_report_times_out_and_says_so(harness: Harness) -> None:
     assert 1 == await harness.services.intake.expire_due()
     await harness.settle()
     ended = harness.world.message(MARKET_GROUP, panel.message_id)
-    assert "已自动取消" in (ended.text or "")
+    assert shown_n("zh", "report.expired", 10) == ended.text
     assert [] == ended.button_labels
     press = await harness.press(MARKET_GROUP, panel.message_id, WANG, category)
-    assert "已过期" in harness.answer_to(press)["text"]
+    assert shown("zh", "button.stale") in harness.answer_to(press)["text"]
     assert 0 == await harness.ticket_count()
 
 
@@ -102,17 +107,18 @@ async def test_late_press_after_timeout_is_refused_before_the_sweep(harness: Har
     panel = harness.bot_last(MARKET_GROUP)
     harness.clock.advance(minutes=11)
     press = await harness.press(MARKET_GROUP, panel.message_id, WANG, panel.callback_data[0])
-    assert "已过期" in harness.answer_to(press)["text"]
-    assert "已自动取消" in (harness.world.message(MARKET_GROUP, panel.message_id).text or "")
+    assert shown("zh", "button.stale") in harness.answer_to(press)["text"]
+    ended = harness.world.message(MARKET_GROUP, panel.message_id)
+    assert shown_n("zh", "report.expired", 10) == ended.text
 
 
 async def test_cancel_command_ends_the_report(harness: Harness) -> None:
     """/cancel drops the unfinished report; a second /cancel says there is none."""
     await ask(harness)
     await harness.say(MARKET_GROUP, WANG, text="/cancel")
-    assert "已取消" in (harness.bot_last(MARKET_GROUP).text or "")
+    assert shown("zh", "report.cancelled") in (harness.bot_last(MARKET_GROUP).text or "")
     await harness.say(MARKET_GROUP, WANG, text="/cancel")
-    assert "没有进行中的上报" in (harness.bot_last(MARKET_GROUP).text or "")
+    assert shown("zh", "report.nothing_to_cancel") in (harness.bot_last(MARKET_GROUP).text or "")
 
 
 async def test_unconfigured_chat_gets_one_hint_with_its_id(harness: Harness) -> None:
@@ -157,7 +163,7 @@ async def test_one_shop_owner_cannot_flood_the_squad(harness: Harness) -> None:
         await harness.report_in_group(MARKET_GROUP, WANG)
         harness.clock.advance(minutes=1)
     await harness.say(MARKET_GROUP, WANG, text="/report")
-    assert f"一小时内已上报 {limit} 次" in (harness.bot_last(MARKET_GROUP).text or "")
+    assert shown_n("zh", "report.too_many", limit) in (harness.bot_last(MARKET_GROUP).text or "")
     assert limit == await harness.ticket_count()
     harness.clock.advance(hours=1)
     await harness.report_in_group(MARKET_GROUP, WANG)

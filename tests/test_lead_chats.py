@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from bot.core.config import Settings
+from tests.catalog import pattern, shown
 from tests.harness import (
     COMMAND_CENTRE,
     IN_NORTH,
@@ -41,6 +44,12 @@ def fixture_leads(harness: Harness) -> Harness:
     return harness
 
 
+def received(count: int, under: str = "") -> re.Pattern[str]:
+    """The digest's counts line for ``count`` reports, right below the line ``under``."""
+    counts = pattern("zh", "digest.counts", received=str(count)).pattern
+    return re.compile(re.escape(f"{under}\n") + counts if under else counts)
+
+
 def _today(harness: Harness) -> str:
     return harness.clock.now().astimezone(harness.services.settings.zone).date().isoformat()
 
@@ -53,7 +62,8 @@ async def test_grid_group_refuses_and_posts_no_figures(leads: Harness) -> None:
     for command in ("/digest", "/stats 7d", f"/export {_today(leads)}"):
         await leads.say(MARKET_GROUP, LEAD_ZHANG, text=command)
         await leads.settle()
-        assert "私聊" in (leads.bot_last(MARKET_GROUP).text or "")
+        refusal = pattern("zh", "digest.not_in_grid_group")
+        assert refusal.fullmatch(leads.bot_last(MARKET_GROUP).text or "")
     posted = leads.world.sent_to(MARKET_GROUP)[before:]
     assert 3 == len(posted)
     assert [] == [m for m in posted if m.photo or m.document or "受理" in (m.text or "")]
@@ -72,7 +82,8 @@ async def test_lead_chat_private_chat_and_command_centre_work(leads: Harness) ->
         await leads.say(chat, lead, text=f"/digest {day}")
         await leads.settle()
         texts = [m.text or "" for m in leads.world.sent_to(chat)]
-        assert any(f"日报 {day}" in text and "受理 1" in text for text in texts), chat
+        title = shown("zh", "digest.title_as_of", day=day, time="09:30")
+        assert any(title in text and received(1).search(text) for text in texts), chat
         assert not any(str(MINZHU_LEADS) in text for text in texts)
 
 
@@ -83,7 +94,7 @@ async def test_another_squads_chat_is_refused(leads: Harness) -> None:
     )
     await leads.say(MINZHU_SQUAD, LEAD_CHEN, text="/digest")
     await leads.settle()
-    assert "其他中队" in (leads.bot_last(MINZHU_SQUAD).text or "")
+    assert pattern("zh", "digest.other_squad").fullmatch(leads.bot_last(MINZHU_SQUAD).text or "")
 
 
 async def test_squad_lead_sees_only_their_squad(leads: Harness) -> None:
@@ -96,9 +107,10 @@ async def test_squad_lead_sees_only_their_squad(leads: Harness) -> None:
     await leads.settle()
     squad_text = next(m.text for m in leads.world.sent_to(LEAD_ZHANG) if m.text)
     centre_text = next(m.text for m in leads.world.sent_to(DIRECTOR_LIU) if m.text)
-    assert "新浦" not in (squad_text or "") and "合计" not in (squad_text or "")
+    total = shown("zh", "digest.total")
+    assert "新浦" not in (squad_text or "") and total not in (squad_text or "")
     assert "新浦中队" in (centre_text or "") and "新浦北" in (centre_text or "")
-    assert "合计\n受理 2" in (centre_text or "")
+    assert received(2, under=total).search(centre_text or "")
 
 
 async def test_squad_lead_exports_only_their_squad(leads: Harness) -> None:
@@ -113,24 +125,24 @@ async def test_squad_lead_exports_only_their_squad(leads: Harness) -> None:
     assert squad.document is not None and centre.document is not None
     assert 2 == leads.world.documents[squad.document["file_id"]].count(b"\n")
     assert 3 == leads.world.documents[centre.document["file_id"]].count(b"\n")
-    assert ("共 1 张" in (squad.caption or ""), "共 2 张" in (centre.caption or "")) == (
-        True,
-        True,
-    )
+    assert (
+        shown("zh", "export.caption_csv", start=day, end=day, count=1),
+        shown("zh", "export.caption_csv", start=day, end=day, count=2),
+    ) == (squad.caption, centre.caption)
 
 
 @pytest.mark.parametrize(
     ("command", "answer"),
     [
-        ("/digest 9999-12-31", "还没到"),
-        ("/digest 0001-01-01", "最早可以查 2000-01-01"),
-        ("/digest 2026-02-30", "2026-11-21"),
-        ("/digest 2026-11-01 2026-11-02", "用法：/digest"),
-        ("/export 9999-12-31", "还没到"),
-        ("/export 0001-01-01 2026-11-01", "最早可以查"),
-        ("/export 2026-11-10 2026-11-01", "调换"),
-        ("/export 2024-01-01 2026-11-01", "366 天"),
-        ("/export 2026-11-01 2026-11-02 pdf", "用法：/export"),
+        ("/digest 9999-12-31", "digest.future_day"),
+        ("/digest 0001-01-01", "digest.too_early"),
+        ("/digest 2026-02-30", "digest.bad_date"),
+        ("/digest 2026-11-01 2026-11-02", "digest.usage"),
+        ("/export 9999-12-31", "digest.future_day"),
+        ("/export 0001-01-01 2026-11-01", "digest.too_early"),
+        ("/export 2026-11-10 2026-11-01", "export.reversed"),
+        ("/export 2024-01-01 2026-11-01", "export.too_long"),
+        ("/export 2026-11-01 2026-11-02 pdf", "export.usage"),
     ],
 )
 async def test_bad_dates_get_a_polite_answer(leads: Harness, command: str, answer: str) -> None:
@@ -139,7 +151,7 @@ async def test_bad_dates_get_a_polite_answer(leads: Harness, command: str, answe
     await leads.settle()
     last = leads.bot_last(MINZHU_SQUAD)
     assert last.document is None and last.photo is None
-    assert answer in (last.text or "")
+    assert shown("zh", answer) in (last.text or "")
 
 
 async def test_refusals_and_date_answers_in_english(leads: Harness) -> None:
@@ -147,10 +159,10 @@ async def test_refusals_and_date_answers_in_english(leads: Harness) -> None:
     leads.world.add_user(LEAD_ZHANG, "张队长", language_code="en")
     await leads.say(LEAD_ZHANG, LEAD_ZHANG, text="/digest 9999-12-31")
     await leads.settle()
-    assert "has not come yet" in (leads.bot_last(LEAD_ZHANG).text or "")
+    assert shown("en", "digest.future_day") in (leads.bot_last(LEAD_ZHANG).text or "")
     await leads.say(MARKET_GROUP, LI_MING, text="/digest")
     await leads.settle()
-    assert "只有带班领导" in (leads.bot_last(MARKET_GROUP).text or "")
+    assert shown("zh", "digest.not_allowed") in (leads.bot_last(MARKET_GROUP).text or "")
 
 
 async def test_xinpu_lead_in_own_chat(leads: Harness) -> None:
@@ -168,5 +180,6 @@ async def test_daily_digest_goes_to_the_lead_chat(leads: Harness) -> None:
     assert 3 == await leads.services.reports.post_daily(leads.services.reports.yesterday())
     await leads.settle()
     texts = [m.text or "" for m in leads.world.sent_to(MINZHU_LEADS) if m.text]
-    assert 1 == len(texts) and "民主路中队\n受理 1" in texts[0] and "新浦" not in texts[0]
+    assert 1 == len(texts) and received(1, under="民主路中队").search(texts[0])
+    assert "新浦" not in texts[0]
     assert not any("日报" in (m.text or "") for m in leads.world.sent_to(MINZHU_SQUAD))

@@ -19,14 +19,18 @@ By hand: 李明 claimed 4 (T1-T4), on site 2, resolved 2, reworked 1 (T2), claim
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from datetime import date
 
 import pytest
 
 from bot.core.config import Settings
+from bot.core.i18n import joined, t
 from bot.figures.leads import Scope
 from bot.services import Services
+from standin.html import parse_html
+from tests.catalog import pattern, shown
 from tests.clock import FakeClock
 from tests.daybook import add, at
 
@@ -217,8 +221,9 @@ async def test_ratings_are_reported(day: Services) -> None:
     """Two ratings (4 and 5): average 4.5, 2 rated, shown in both languages."""
     digest = await day.reports.digest(DAY, MINZHU)
     assert {"rated": 2, "average": 4.5} == digest.total.summary()["satisfaction"]
-    assert "满意度 4.5/5（2 件评分" in day.reports.render(digest, "zh", MINZHU)
-    assert "Satisfaction 4.5/5 (rated: 2;" in day.reports.render(digest, "en", MINZHU)
+    for locale in ("zh", "en"):
+        text = parse_html(day.reports.render(digest, locale, MINZHU)).text
+        assert pattern(locale, "digest.satisfaction", average="4.5", rated="2").search(text)
 
 
 async def test_todays_digest_is_as_of_now(day: Services, clock: FakeClock) -> None:
@@ -233,16 +238,19 @@ async def test_todays_digest_is_as_of_now(day: Services, clock: FakeClock) -> No
     assert [(1001, 6.6), (1004, 1.5), (1005, 0.5)] == [
         (o["ticket"], o["age_hours"]) for o in figures["oldest_open"]
     ]
-    text = day.reports.render(digest, "zh")
-    assert "截至 15:30" in text and "24 时" not in text
-    assert "as of 15:30" in day.reports.render(digest, "en")
+    for locale in ("zh", "en"):
+        text = parse_html(day.reports.render(digest, locale)).text
+        assert shown(locale, "digest.title_as_of", day="2026-11-23", time="15:30") in text
+        assert shown(locale, "digest.title", day="2026-11-23") not in text
+        assert not pattern(locale, "digest.open").search(text)  # open at midnight: not yet
 
 
 async def test_a_finished_day_is_as_of_midnight(day: Services) -> None:
     """Yesterday's digest is complete, as of the next midnight."""
     digest = await day.reports.digest(DAY)
     assert (True, "2026-11-24T00:00:00+08:00") == (digest.complete, digest.as_json()["as_of"])
-    assert "截至当日 24 时" in day.reports.render(digest, "zh")
+    text = parse_html(day.reports.render(digest, "zh")).text
+    assert shown("zh", "digest.title", day="2026-11-23") in text
 
 
 async def test_what_a_lead_looks_for(day: Services) -> None:
@@ -266,10 +274,15 @@ async def test_what_a_lead_looks_for(day: Services) -> None:
         digest.as_json()["received_day_before"],
         digest.as_json()["received_week_before"],
     )
-    text = day.reports.render(digest, "zh", MINZHU)
-    assert "受理量较前一日 +4，较上周同日 +3" in text
-    assert "🔴 超时：认领 #1005（共 1 件）；到场 #1001、#1003、#1005（共 3 件）；处置 -" in text
-    assert "（目标 70/20/10） ⚠️ 偏离目标" in text
-    assert "按状态：待确认 3；按队员：王强 1、李明 1、赵刚 1" in text
+    text = parse_html(day.reports.render(digest, "zh", MINZHU)).text
+    assert shown("zh", "digest.compare", day_before="+4", week_before="+3") in text
+    claim = t("zh", "digest.numbers", numbers="#1005", count=1)
+    arrive = t("zh", "digest.numbers", numbers=joined("zh", ["#1001", "#1003", "#1005"]), count=3)
+    assert shown("zh", "digest.overdue", claim=claim, arrive=arrive, resolve="-") in text
+    split = pattern("zh", "digest.split", target="70/20/10").pattern
+    assert re.search(split + re.escape(shown("zh", "digest.split_off")), text)
+    states = f"{t('zh', 'digest.state.resolved')} 3"
+    officers = joined("zh", ["王强 1", "李明 1", "赵刚 1"])
+    assert shown("zh", "digest.open_by", states=states, officers=officers) in text
     english = day.reports.render(digest, "en", MINZHU)
     assert "Overdue: claim #1005 (1 in all); arrival #1001, #1003, #1005 (3 in all)" in english

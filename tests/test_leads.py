@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from tests.catalog import pattern, shown
 from tests.harness import LI_MING, MARKET_GROUP, MINZHU_SQUAD, WANG, Harness
 
 LEAD_ZHANG = 710001
+ONE_RECEIVED = pattern("zh", "digest.counts", received="1")
 
 
 async def test_digest_command_for_a_lead(harness: Harness) -> None:
@@ -13,7 +15,8 @@ async def test_digest_command_for_a_lead(harness: Harness) -> None:
     day = harness.clock.now().astimezone(harness.services.settings.zone).date().isoformat()
     await harness.say(MINZHU_SQUAD, LEAD_ZHANG, text=f"/digest {day}")
     text, chart = harness.world.sent_to(MINZHU_SQUAD)[-2:]
-    assert f"日报 {day}" in (text.text or "") and "受理 1" in (text.text or "")
+    assert shown("zh", "digest.title_as_of", day=day, time="09:30") in (text.text or "")
+    assert ONE_RECEIVED.search(text.text or "")
     assert chart.photo is not None
 
 
@@ -21,15 +24,17 @@ async def test_officers_and_shop_owners_are_refused(harness: Harness) -> None:
     """Only leads see digests, statistics and exports."""
     for command in ("/digest", "/stats 7d", "/export"):
         await harness.say(MINZHU_SQUAD, LI_MING, text=command)
-        assert "只有带班领导" in (harness.bot_last(MINZHU_SQUAD).text or "")
+        assert shown("zh", "digest.not_allowed") in (harness.bot_last(MINZHU_SQUAD).text or "")
     await harness.say(MARKET_GROUP, WANG, text="/digest")
-    assert "只有带班领导" in (harness.bot_last(MARKET_GROUP).text or "")
+    assert shown("zh", "digest.not_allowed") in (harness.bot_last(MARKET_GROUP).text or "")
 
 
 async def test_stats_and_bad_arguments(harness: Harness) -> None:
     """/stats 30d titles the period; a wrong period or date gets the usage."""
     await harness.say(MINZHU_SQUAD, LEAD_ZHANG, text="/stats 30d")
-    assert "近 30 天统计" in (harness.bot_last(MINZHU_SQUAD).text or "")
+    assert pattern("zh", "digest.stats_title", days="30").search(
+        harness.bot_last(MINZHU_SQUAD).text or ""
+    )
     await harness.say(MINZHU_SQUAD, LEAD_ZHANG, text="/stats 9y")
     assert "/stats 7d" in (harness.bot_last(MINZHU_SQUAD).text or "")
     await harness.say(MINZHU_SQUAD, LEAD_ZHANG, text="/digest yesterday")
@@ -46,7 +51,8 @@ async def test_export_sends_a_csv_document(harness: Harness) -> None:
     content = harness.world.documents[document["file_id"]]
     assert content.startswith("\ufeff".encode())
     assert 2 == content.count(b"\n")  # the header and one ticket
-    assert "共 1 张" in (harness.bot_last(MINZHU_SQUAD).caption or "")
+    caption = shown("zh", "export.caption_csv", start=day, end=day, count=1)
+    assert caption == harness.bot_last(MINZHU_SQUAD).caption
 
 
 async def test_daily_job_posts_yesterdays_digest_to_lead_chats(harness: Harness) -> None:
@@ -71,8 +77,9 @@ async def test_daily_job_posts_yesterdays_digest_to_lead_chats(harness: Harness)
     )
     for chat in (MINZHU_SQUAD, XINPU_SQUAD, COMMAND_CENTRE):
         texts = [m.text or "" for m in harness.world.sent_to(chat) if m.text]
-        assert 1 == sum(f"日报 {day}" in text for text in texts)
+        assert 1 == sum(shown("zh", "digest.title", day=day) in text for text in texts)
+    title = shown("zh", "digest.title", day=day)
     centre = next(
-        m.text for m in harness.world.sent_to(COMMAND_CENTRE) if m.text and "日报" in m.text
+        m.text for m in harness.world.sent_to(COMMAND_CENTRE) if m.text and title in m.text
     )
-    assert "合计" in centre and "受理 1" in centre
+    assert shown("zh", "digest.total") in centre and ONE_RECEIVED.search(centre)

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 from bot.core.config import Settings
+from bot.core.i18n import t
 from standin import World
 from storage import supporters as support_rows
 from tests.bilingual import in_language
+from tests.catalog import pattern, shown
 from tests.clock import FakeClock
 from tests.harness import (
     CHEN,
@@ -34,6 +38,11 @@ async def two_tickets(harness: Harness) -> None:
     await harness.report_in_group(MARKET_GROUP, LIU, point=OTHER_SPOT, details={"text": "又一辆"})
 
 
+def merged(locale: str = "zh") -> re.Pattern[str]:
+    """The answer to a lead who merged #1002 into #1001."""
+    return pattern(locale, "merge.done", duplicate="#1002", kept="#1001")
+
+
 async def merge(harness: Harness, user_id: int, text: str = "/merge 1002 1001") -> str:
     await harness.say(MINZHU_SQUAD, user_id, text=text)
     return harness.bot_last(MINZHU_SQUAD).text or ""
@@ -43,7 +52,7 @@ async def test_lead_merges_a_duplicate(harness: Harness) -> None:
     """#1002 closes as a duplicate of #1001; its reporter supports #1001; both timelines say so."""
     await two_tickets(harness)
     answer = await merge(harness, LEAD_ZHANG)
-    assert "已将 #1002 合并入 #1001" in answer
+    assert merged().search(answer)
     duplicate = await harness.ticket(1002)
     assert ("closed", "duplicate", 1001) == (
         duplicate.status,
@@ -64,20 +73,22 @@ async def test_lead_merges_a_duplicate(harness: Harness) -> None:
 async def test_the_claimer_may_merge_an_officer_not(harness: Harness) -> None:
     """An officer not holding #1002 is refused; once they claim it, they may merge it."""
     await two_tickets(harness)
-    assert "只有带班领导或 #1002 的认领人可以合并" in await merge(harness, LI_MING)
+    assert shown("zh", "merge.not_allowed", number="#1002") in await merge(harness, LI_MING)
     assert "dispatched" == (await harness.ticket(1002)).status
     await harness.press_on_card(1002, LI_MING, "v1:claim:1002")
-    assert "已将 #1002 合并入 #1001" in await merge(harness, LI_MING)
+    assert merged().search(await merge(harness, LI_MING))
 
 
 async def test_closed_ticket_and_other_squad_are_refused(harness: Harness) -> None:
     """A closed ticket, another squad's ticket, or a bad command is refused; nothing changes."""
     await two_tickets(harness)
     await merge(harness, LEAD_ZHANG)
-    assert "#1002 已处置或已结案" in await merge(harness, LEAD_ZHANG)
+    assert shown("zh", "merge.not_open", number="#1002") in await merge(harness, LEAD_ZHANG)
     await harness.report_in_group(NORTH_GROUP, CHEN, point=IN_NORTH)
-    assert "#1003 不属于本中队" in await merge(harness, LEAD_ZHANG, "/merge 1003 1001")
-    assert "用法" in await merge(harness, LEAD_ZHANG, "/merge 1001")
+    assert shown("zh", "merge.other_squad", number="#1003") in await merge(
+        harness, LEAD_ZHANG, "/merge 1003 1001"
+    )
+    assert shown("zh", "merge.usage") in await merge(harness, LEAD_ZHANG, "/merge 1001")
     assert "dispatched" == (await harness.ticket(1003)).status
     assert 1 == (await harness.ticket(1001)).supporters
 
@@ -98,7 +109,8 @@ async def test_digest_counts_joins_and_merges(harness: Harness, clock: FakeClock
     digest = await reports.digest(clock.now().astimezone(harness.services.settings.zone).date())
     total = digest.as_json()["total"]
     assert (1, 1, 2) == (total["joined"], total["merged"], total["duplicates_avoided"])
-    assert "避免重复立案 2 件：加入同一问题 1 · 合并 1" in reports.render(digest, "zh")
+    avoided = t("zh", "digest.duplicates", avoided=2, joined=1, merged=1)
+    assert avoided in reports.render(digest, "zh")
     assert "duplicates avoided: 2 (1 joined · 1 merged)" in reports.render(digest, "en")
 
 
@@ -109,8 +121,8 @@ async def test_merge_in_english_and_outside_the_squad_chat(
     harness = await start_harness(world, in_language(settings, "en"), clock)
     await two_tickets(harness)
     await harness.say(MARKET_GROUP, WANG, text="/merge 1002 1001")
-    assert "Merge tickets in the squad chat." in (harness.bot_last(MARKET_GROUP).text or "")
+    assert shown("en", "merge.only_in_squad_chat") in (harness.bot_last(MARKET_GROUP).text or "")
     assert "dispatched" == (await harness.ticket(1002)).status
-    assert "Merged #1002 into #1001" in await merge(harness, LEAD_ZHANG)
+    assert merged("en").search(await merge(harness, LEAD_ZHANG))
     assert "merged it into #1001" in await merge(harness, LEAD_ZHANG, "/ticket 1002")
     await harness.stop()

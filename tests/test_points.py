@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from bot.core.i18n import t
+from tests.catalog import shown
 from tests.clock import FakeClock
 from tests.harness import (
     IN_WEST,
@@ -28,6 +30,25 @@ async def ask_in_group(harness: Harness, user_id: int = LIU) -> int:
     return prompt.message_id
 
 
+def heading(locale: str) -> str:
+    """The first line of the list of open points."""
+    return shown(locale, "points.nearest", lines="").splitlines()[0]
+
+
+def morning_market(locale: str, name: str) -> str:
+    """The morning market's line, 123 m south-east of IN_WEST, with its 40 stalls."""
+    distance = t(locale, "distance.m", m=123)
+    direction = t(locale, "compass.se")
+    return shown(
+        locale,
+        "points.line_capacity",
+        name=name,
+        direction=direction,
+        distance=distance,
+        capacity=40,
+    )
+
+
 async def test_group_lists_three_nearest_open_points(harness: Harness, clock: FakeClock) -> None:
     """A location replying to the prompt gets the three open points, nearest first, in zh."""
     clock.current = EVENING
@@ -35,9 +56,9 @@ async def test_group_lists_three_nearest_open_points(harness: Harness, clock: Fa
     await harness.say(MARKET_GROUP, LIU, location=IN_WEST, reply_to=prompt_id)
     text = harness.bot_last(MARKET_GROUP).text or ""
     lines = text.splitlines()
-    assert "附近正在开放的临时经营点：" == lines[0]
+    assert heading("zh") == lines[0]
     assert ["民主路早", "新浦广场", "东区夜市"] == [line[2:6] for line in lines[1:]]
-    assert "• 民主路早市临时经营点：东南方向约 123 米（40 个摊位）" == lines[1]
+    assert morning_market("zh", "民主路早市临时经营点") == lines[1]
     assert 0 == await harness.ticket_count()
     assert [] == harness.rejected_calls()
 
@@ -52,8 +73,8 @@ async def test_private_english_with_location_keyboard(harness: Harness, clock: F
     await harness.say(WANG, WANG, location=IN_WEST)
     answer = harness.bot_last(WANG)
     lines = (answer.text or "").splitlines()
-    assert "Designated vending points open near you:" == lines[0]
-    assert "• Minzhu Rd morning market point: about 123 m SE (40 stalls)" == lines[1]
+    assert heading("en") == lines[0]
+    assert morning_market("en", "Minzhu Rd morning market point") == lines[1]
     assert "• Xinpu Square convenience stalls: about" in lines[2]
     assert 0 == await harness.ticket_count()
 
@@ -64,7 +85,7 @@ async def test_none_open_names_when_the_nearest_opens(harness: Harness, clock: F
     prompt_id = await ask_in_group(harness)
     await harness.say(MARKET_GROUP, LIU, location=IN_WEST, reply_to=prompt_id)
     text = harness.bot_last(MARKET_GROUP).text or ""
-    assert text.startswith("附近暂时没有开放的临时经营点。最近的一处今天 06:00 开放：")
+    assert text.startswith(shown("zh", "points.none_open_today", time="06:00", point=""))
     assert "民主路早市临时经营点" in text
 
 
@@ -111,7 +132,7 @@ async def test_points_answer_survives_a_restart(harness: Harness, world, setting
     await harness.stop()
     second = await start_harness(world, settings, clock)
     await second.say(MARKET_GROUP, LIU, location=IN_WEST, reply_to=prompt_id)
-    assert (second.bot_last(MARKET_GROUP).text or "").startswith("附近正在开放的临时经营点")
+    assert (second.bot_last(MARKET_GROUP).text or "").startswith(heading("zh"))
     await second.stop()
     await harness.app.initialize()  # the fixture's teardown stops it once more
 
@@ -129,9 +150,7 @@ async def test_none_open_until_tomorrow_in_english(world, settings, clock: FakeC
         await harness.say(WANG, WANG, text="/points")
         await harness.say(WANG, WANG, location=IN_WEST)
         text = harness.bot_last(WANG).text or ""
-        assert text.startswith(
-            "No designated vending point near you is open now. The nearest opens tomorrow at 06:00:"
-        )
+        assert text.startswith(shown("en", "points.none_open_tomorrow", time="06:00", point=""))
         assert "Minzhu Rd morning market point: about 123 m SE" in text
     finally:
         await harness.stop()
@@ -145,7 +164,7 @@ async def test_district_without_points_says_so(world, settings, clock: FakeClock
     try:
         await harness.say(MARKET_GROUP, LIU, text="/points")
         message = harness.bot_last(MARKET_GROUP)
-        assert "本辖区尚未设置临时经营点。" == message.text
+        assert shown("zh", "points.none_configured") == message.text
         assert message.reply_markup is None
     finally:
         await harness.stop()

@@ -5,12 +5,13 @@ from __future__ import annotations
 import pytest
 
 from bot.core.config import Database as DatabaseSettings
-from bot.core.config import DigestSettings, Settings, load_settings
+from bot.core.config import DigestSettings, Settings
+from bot.core.i18n import Raw, t
 from standin import ChatMessage, World
 from storage import supporters as support_rows
 from tests.bilingual import in_language
+from tests.catalog import shown
 from tests.clock import FakeClock
-from tests.conftest import EXAMPLE
 from tests.harness import (
     CHEN,
     IN_WEST,
@@ -24,10 +25,9 @@ from tests.harness import (
 
 
 @pytest.fixture(name="settings")
-def fixture_settings(database: DatabaseSettings) -> Settings:
+def fixture_settings(example: Settings, database: DatabaseSettings) -> Settings:
     """The example's join radii (vending 50 m, noise 150 m), in a test database."""
-    settings = load_settings(EXAMPLE)
-    return settings.model_copy(
+    return example.model_copy(
         update={
             "database": database,
             "digest": DigestSettings(time="23:59"),
@@ -60,6 +60,15 @@ async def first_ticket(harness: Harness, clock: FakeClock) -> int:
     return ticket.id
 
 
+async def offer_of_1001(harness: Harness, locale: str) -> str:
+    """The offer to join #1001, reported five minutes before and 40 m away."""
+    category = harness.services.directory.category_name(
+        (await harness.ticket(1001)).category, locale
+    )
+    ago = t(locale, "same.ago", duration=t(locale, "duration.minutes", minutes=5))
+    return shown(locale, "same.offer", category=category, number="#1001", ago=ago, distance=40)
+
+
 async def supporters(harness: Harness, ticket_id: int) -> list[support_rows.Supporter]:
     async with harness.services.db.transaction() as conn:
         return await support_rows.supporters_of(conn, ticket_id)
@@ -69,8 +78,11 @@ async def test_nearby_report_is_offered_to_join(harness: Harness, clock: FakeClo
     """40 m from a 5-minute-old vending ticket, the reporter is asked before a ticket exists."""
     await first_ticket(harness, clock)
     panel = await offer_in_group(harness, LIU)
-    assert "与 #1001 是同一问题吗？（5分钟前上报，相距 40 米）" in (panel.text or "")
-    assert [["加入", "不是，新问题"], ["取消"]] == panel.button_labels
+    assert await offer_of_1001(harness, "zh") == panel.text
+    assert [
+        [shown("zh", "button.join"), shown("zh", "button.not_same")],
+        [shown("zh", "button.cancel")],
+    ] == panel.button_labels
     assert ["v1:join:2", "v1:new:2", "v1:cancel:2"] == panel.callback_data
     assert 1 == await harness.ticket_count()
 
@@ -82,7 +94,7 @@ async def test_no_offer_farther_than_the_radius_or_another_category(
     await first_ticket(harness, clock)
     far = await offer_in_group(harness, LIU, point=FARTHER)
     assert "同一问题" not in (far.text or "")
-    assert "跳过" == far.button_labels[0][0]
+    assert shown("zh", "button.skip") == far.button_labels[0][0]
     await harness.press(MARKET_GROUP, far.message_id, LIU, far.callback_data[1])  # cancel
     other = await offer_in_group(harness, LIU, category_index=1)
     assert "同一问题" not in (other.text or "")
@@ -96,7 +108,7 @@ async def test_joining_makes_a_supporter_without_a_new_ticket(
     cards_before = len(harness.world.sent_to(MINZHU_SQUAD))
     panel = await offer_in_group(harness, LIU)
     press = await harness.press(MARKET_GROUP, panel.message_id, LIU, panel.callback_data[0])
-    assert "已加入 #1001" == harness.answer_to(press).get("text")
+    assert shown("zh", "same.joined_toast", number="#1001") == harness.answer_to(press).get("text")
     assert 1 == await harness.ticket_count()
     assert cards_before == len(harness.world.sent_to(MINZHU_SQUAD))
     [supporter] = await supporters(harness, ticket_id)
@@ -106,7 +118,7 @@ async def test_joining_makes_a_supporter_without_a_new_ticket(
     assert "👥 +1" in (card.text or "")
     assert "刘阿姨" not in (card.text or "")
     receipt = harness.bot_last(MARKET_GROUP)
-    assert "已加入工单 #1001" in (receipt.text or "")
+    assert shown("zh", "same.joined", number="#1001") in (receipt.text or "")
     assert [] == receipt.button_labels
     assert [] == harness.rejected_calls()
 
@@ -117,7 +129,7 @@ async def test_declining_goes_on_to_a_new_ticket(harness: Harness, clock: FakeCl
     panel = await offer_in_group(harness, LIU)
     await harness.press(MARKET_GROUP, panel.message_id, LIU, panel.callback_data[1])
     details = harness.bot_last(MARKET_GROUP)
-    assert "跳过" == details.button_labels[0][0]
+    assert shown("zh", "button.skip") == details.button_labels[0][0]
     await harness.press(MARKET_GROUP, details.message_id, LIU, details.callback_data[0])
     assert 2 == await harness.ticket_count()
     assert 1002 == (await harness.ticket(1002)).id
@@ -148,7 +160,7 @@ async def test_text_while_offered_is_asked_to_answer_first(
     await first_ticket(harness, clock)
     panel = await offer_in_group(harness, LIU)
     await harness.say(MARKET_GROUP, LIU, text="又来了", reply_to=panel.message_id)
-    assert "是否与附近的工单为同一问题" in (harness.bot_last(MARKET_GROUP).text or "")
+    assert shown("zh", "same.need_answer") in (harness.bot_last(MARKET_GROUP).text or "")
     assert 1 == await harness.ticket_count()
 
 
@@ -163,11 +175,11 @@ async def test_private_reporter_joins_without_the_group_seeing(
     panel = harness.bot_last(LIU)
     await harness.press(LIU, panel.message_id, LIU, panel.callback_data[0])
     offer = harness.bot_last(LIU)
-    assert "与 #1001 是同一问题吗" in (offer.text or "")
+    assert await offer_of_1001(harness, "zh") == offer.text
     await harness.press(LIU, offer.message_id, LIU, offer.callback_data[0])
     [supporter] = await supporters(harness, 1001)
     assert (True, LIU) == (supporter.private, supporter.chat_id)
-    assert "已加入工单 #1001" in (harness.bot_last(LIU).text or "")
+    assert shown("zh", "same.joined", number="#1001") in (harness.bot_last(LIU).text or "")
     assert group_before == len(harness.world.sent_to(MARKET_GROUP))
     assert [] == harness.rejected_calls()
 
@@ -190,10 +202,13 @@ async def test_offer_in_english(world: World, settings: Settings, clock: FakeClo
     harness = await start_harness(world, in_language(settings, "en"), clock)
     await first_ticket(harness, clock)
     panel = await offer_in_group(harness, LIU)
-    assert "same problem as #1001 (reported 5 min ago, 40 m away)?" in (panel.text or "")
-    assert [["Join", "No, it is a new problem"], ["Cancel"]] == panel.button_labels
+    assert await offer_of_1001(harness, "en") == panel.text
+    assert [
+        [shown("en", "button.join"), shown("en", "button.not_same")],
+        [shown("en", "button.cancel")],
+    ] == panel.button_labels
     await harness.press(MARKET_GROUP, panel.message_id, LIU, panel.callback_data[0])
-    assert "You joined ticket #1001" in (harness.bot_last(MARKET_GROUP).text or "")
+    assert shown("en", "same.joined", number="#1001") in (harness.bot_last(MARKET_GROUP).text or "")
     await harness.stop()
 
 
@@ -213,7 +228,8 @@ async def test_result_reaches_a_public_supporter_by_mention(
     await harness.press(MARKET_GROUP, panel.message_id, LIU, panel.callback_data[0])
     await resolve_1001(harness)
     result = harness.bot_last(MARKET_GROUP)
-    assert '同一问题上报人：<a href="tg://user?id=9002">刘阿姨</a>' in (result.text or "")
+    liu = Raw(t("zh", "mention", id=LIU, name="刘阿姨"))
+    assert t("zh", "same.result_mentions", supporters=liu) in (result.text or "")
     press = await harness.press(MARKET_GROUP, result.message_id, LIU, "v1:ok:1001")
     assert True is harness.answer_to(press).get("show_alert")
     assert "resolved" == (await harness.ticket(1001)).status
@@ -232,7 +248,7 @@ async def test_result_reaches_a_private_supporter_privately(
     await harness.press(LIU, offer.message_id, LIU, offer.callback_data[0])
     await resolve_1001(harness)
     private = harness.bot_last(LIU)
-    assert "您关注的同一问题有了处理结果" in (private.text or "")
+    assert (private.text or "").startswith(shown("zh", "same.result_private", receipt=""))
     assert "#1001" in (private.text or "")
     assert all(
         "刘阿姨" not in (m.text or m.caption or "") for m in harness.world.sent_to(MARKET_GROUP)
@@ -253,7 +269,18 @@ async def test_leads_are_told_once_at_the_support_threshold(
         await harness.press(MARKET_GROUP, panel.message_id, user, panel.callback_data[0])
         told = [m for m in harness.world.sent_to(MINZHU_SQUAD) if "📣" in (m.text or "")]
         assert (1 if user == ZHOU else 0) == len(told)
-    assert "已有 3 位商户上报同一问题" in (told[0].text or "")
+    ticket = await harness.ticket(1001)
+    directory = harness.services.directory
+    alert = shown(
+        "zh",
+        "same.tell_leads",
+        number="#1001",
+        count=3,
+        category=directory.category_name(ticket.category, "zh"),
+        grid=directory.grid_name(ticket.grid_id, "zh"),
+        leads="",
+    )
+    assert (told[0].text or "").startswith(alert)
     kinds = [event.kind for event in await harness.events(1001)]
     assert 1 == kinds.count("support_alert")
     assert "👥 +2" in ((await harness.card(1001)).text or "")
@@ -267,7 +294,7 @@ async def test_joining_ones_own_ticket_adds_no_supporter(
     await first_ticket(harness, clock)
     panel = await offer_in_group(harness, WANG)
     await harness.press(MARKET_GROUP, panel.message_id, WANG, panel.callback_data[0])
-    assert "已加入工单 #1001" in (harness.bot_last(MARKET_GROUP).text or "")
+    assert shown("zh", "same.joined", number="#1001") in (harness.bot_last(MARKET_GROUP).text or "")
     assert [] == await supporters(harness, 1001)
     assert (1, 0) == (await harness.ticket_count(), (await harness.ticket(1001)).supporters)
 
@@ -281,7 +308,7 @@ async def test_join_after_the_ticket_was_resolved_goes_on_as_new(
     join = panel.callback_data[0]
     await resolve_1001(harness)
     press = await harness.press(MARKET_GROUP, panel.message_id, LIU, join)
-    assert "该工单已处理完毕" in harness.answer_to(press).get("text", "")
+    assert shown("zh", "same.gone") in harness.answer_to(press).get("text", "")
     assert [] == await supporters(harness, 1001)
     await harness.say(MARKET_GROUP, LIU, text="又来了", reply_to=panel.message_id)
     assert 2 == await harness.ticket_count()

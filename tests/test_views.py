@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from bot.core.i18n import t
+from tests.catalog import pattern, shown
 from tests.harness import (
     IN_WEST,
     LI_MING,
@@ -22,20 +24,21 @@ async def test_ticket_timeline_for_reporter_and_squad(harness: Harness) -> None:
     await harness.press_on_card(ticket.id, LI_MING, f"v1:claim:{ticket.id}")
     await harness.say(MARKET_GROUP, WANG, text=f"/ticket {ticket.id}")
     timeline = harness.bot_last(MARKET_GROUP).text or ""
-    assert "09:30 收到上报" in timeline
-    assert "09:30 派往民主路中队" in timeline
-    assert "09:35 李明 认领" in timeline
+    claimed = shown("zh", "event.claimed", time="09:35", actor="李明")
+    assert shown("zh", "event.reported", time="09:30") in timeline
+    assert shown("zh", "event.dispatched", time="09:30", extra="民主路中队") in timeline
+    assert claimed in timeline
     await harness.say(MINZHU_SQUAD, LI_MING, text=f"/ticket #{ticket.id}")
-    assert "09:35 李明 认领" in (harness.bot_last(MINZHU_SQUAD).text or "")
+    assert claimed in (harness.bot_last(MINZHU_SQUAD).text or "")
 
 
 async def test_ticket_timeline_refused_to_others(harness: Harness) -> None:
     """Someone neither reporter, squad member nor lead is refused the timeline."""
     ticket = await harness.report_in_group(MARKET_GROUP, WANG)
     await harness.say(MARKET_GROUP, LIU, text=f"/ticket {ticket.id}")
-    assert "只有上报人" in (harness.bot_last(MARKET_GROUP).text or "")
+    assert shown("zh", "view.not_allowed") in (harness.bot_last(MARKET_GROUP).text or "")
     await harness.say(XINPU_SQUAD, ZHAO_GANG, text=f"/ticket {ticket.id}")
-    assert "只有上报人" in (harness.bot_last(XINPU_SQUAD).text or "")
+    assert shown("zh", "view.not_allowed") in (harness.bot_last(XINPU_SQUAD).text or "")
 
 
 async def test_open_lists_oldest_first_with_ages(harness: Harness) -> None:
@@ -46,8 +49,9 @@ async def test_open_lists_oldest_first_with_ages(harness: Harness) -> None:
     harness.clock.advance(minutes=5)
     await harness.say(MINZHU_SQUAD, LI_MING, text="/open")
     lines = (harness.bot_last(MINZHU_SQUAD).text or "").splitlines()
-    assert lines[1].startswith(f"#{first.id}") and "已 25分钟" in lines[1]
-    assert lines[2].startswith(f"#{second.id}") and "已 5分钟" in lines[2]
+    for line, ticket, minutes in ((lines[1], first, 25), (lines[2], second, 5)):
+        age = t("zh", "duration.minutes", minutes=minutes)
+        assert pattern("zh", "view.line", number=f"#{ticket.id}", age=age).fullmatch(line)
 
 
 async def test_mine_lists_the_officers_tickets(harness: Harness) -> None:
@@ -79,6 +83,8 @@ async def test_private_reporter_confirms_in_private(harness: Harness) -> None:
     assert "劝导离开" in (group_result.text or "") and [] == group_result.button_labels
     assert "刘阿姨" not in (group_result.text or "")
     question = harness.bot_last(LIU)
-    assert [["已解决", "未解决"]] == question.button_labels
+    assert [[shown("zh", "button.solved"), shown("zh", "button.not_solved")]] == (
+        question.button_labels
+    )
     await harness.press(LIU, question.message_id, LIU, f"v1:ok:{ticket.id}")
     assert "closed" == (await harness.ticket(ticket.id)).status

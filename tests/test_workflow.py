@@ -6,6 +6,8 @@ import asyncio
 
 from telegram import Update
 
+from bot.core.i18n import t
+from tests.catalog import shown, shown_n
 from tests.harness import (
     IN_WEST,
     LI_MING,
@@ -53,11 +55,16 @@ async def test_claim_edits_card_and_tells_the_group(harness: Harness) -> None:
         ticket.claimed_at,
     )
     card = await harness.card(ticket_id)
-    assert "李明" in (card.text or "") and "4分钟" in (card.text or "")
-    assert [["到场", "处置"], ["释放", "指派"]] == card.button_labels
+    four_minutes = t("zh", "duration.minutes", minutes=4)
+    assert "李明" in (card.text or "") and four_minutes in (card.text or "")
+    assert [
+        [shown("zh", "button.arrive"), shown("zh", "button.resolve")],
+        [shown("zh", "button.release"), shown("zh", "button.assign")],
+    ] == card.button_labels
     progress = await harness.message_of(ticket.progress_outbox_id)
     assert ticket.report_message_id == progress.reply_to
-    assert "李明 已接单" in (progress.text or "")
+    on_the_way = shown("zh", "group.on_the_way", number=f"#{ticket_id}", officer="李明")
+    assert on_the_way in (progress.text or "")
     assert "#1001" in harness.answer_to(press)["text"]
 
 
@@ -66,7 +73,10 @@ async def test_officer_of_another_squad_cannot_claim(harness: Harness) -> None:
     ticket_id = await reported(harness)
     press = await harness.press_on_card(ticket_id, ZHAO_GANG, f"v1:claim:{ticket_id}")
     assert harness.answer_to(press)["show_alert"] is True
-    assert "民主路中队" in harness.answer_to(press)["text"]
+    assert (
+        shown("zh", "workflow.not_your_squad", squad="民主路中队")
+        in harness.answer_to(press)["text"]
+    )
     assert "dispatched" == (await harness.ticket(ticket_id)).status
 
 
@@ -112,7 +122,9 @@ async def test_location_reply_records_arrival_and_distance(harness: Harness) -> 
     assert ticket.on_site_distance_m is not None and 50 < ticket.on_site_distance_m < 60
     assert ticket.on_site_far is False
     progress = await harness.message_of(ticket.progress_outbox_id)
-    assert "已到达现场" in (progress.text or "") and progress.edited
+    after = t("zh", "duration.minutes", minutes=15)
+    on_site = shown("zh", "group.on_site", number=f"#{ticket_id}", officer="李明", after=after)
+    assert on_site in (progress.text or "") and progress.edited
 
 
 async def test_far_arrival_is_marked_off_site(harness: Harness) -> None:
@@ -124,7 +136,15 @@ async def test_far_arrival_is_marked_off_site(harness: Harness) -> None:
     )
     ticket = await harness.ticket(ticket_id)
     assert ticket.on_site_far is True
-    assert "超出 300 米" in ((await harness.card(ticket_id)).text or "")
+    assert ticket.on_site_distance_m is not None
+    far = shown(
+        "zh",
+        "card.on_site_far",
+        time="11-23 09:30",
+        distance=round(ticket.on_site_distance_m),
+        radius=300,
+    )
+    assert far in ((await harness.card(ticket_id)).text or "")
 
 
 async def test_only_the_claimer_may_mark_arrival(harness: Harness) -> None:
@@ -154,12 +174,15 @@ async def test_resolution_reaches_the_group_as_reply_with_times(harness: Harness
     resolution = await harness.message_of(ticket.resolution_outbox_id)
     text = resolution.text or ""
     assert ticket.report_message_id == resolution.reply_to
-    assert "服务 · 疏导至临时经营点" in text
-    assert "接单 3分钟" in text and "到场 15分钟" in text and "处置完成 25分钟" in text
-    assert [["已解决", "未解决"]] == resolution.button_labels
+    assert shown("zh", "outcome.service") + " · 疏导至临时经营点" in text
+    for key, minutes in (("times.claim", 3), ("times.arrive", 15), ("times.resolve", 25)):
+        assert shown("zh", key, duration=t("zh", "duration.minutes", minutes=minutes)) in text
+    assert [[shown("zh", "button.solved"), shown("zh", "button.not_solved")]] == (
+        resolution.button_labels
+    )
     card = await harness.card(ticket_id)
     assert [] == card.button_labels
-    assert "等待商户确认" in (card.text or "")
+    assert shown("zh", "card.status.resolved") in (card.text or "")
 
 
 async def test_someone_else_cannot_answer_the_resolution_prompt(harness: Harness) -> None:
@@ -200,11 +223,11 @@ async def test_not_solved_reopens_with_rework(harness: Harness) -> None:
     ticket = await harness.ticket(ticket_id)
     assert ("dispatched", 1, None) == (ticket.status, ticket.rework_count, ticket.claimed_by)
     card = await harness.card(ticket_id)
-    assert [["认领"], ["指派"]] == card.button_labels
-    assert "返工 1 次" in (card.text or "")
+    assert [[shown("zh", "button.claim")], [shown("zh", "button.assign")]] == card.button_labels
+    assert shown_n("zh", "card.rework", 1) in (card.text or "")
     notice = harness.bot_last(MINZHU_SQUAD)
     assert card.message_id == notice.reply_to
-    assert "返工第 1 次" in (notice.text or "")
+    assert shown("zh", "workflow.reopened", number=f"#{ticket_id}", count=1) in (notice.text or "")
     await harness.press_on_card(ticket_id, WANG_QIANG, f"v1:claim:{ticket_id}")
     assert WANG_QIANG == (await harness.ticket(ticket_id)).claimed_by
 
@@ -222,7 +245,7 @@ async def test_no_answer_closes_as_unconfirmed(harness: Harness) -> None:
     ticket = await harness.ticket(ticket_id)
     assert ("closed", "unconfirmed") == (ticket.status, ticket.close_reason)
     press = await harness.press(MARKET_GROUP, resolution.message_id, WANG, f"v1:ok:{ticket_id}")
-    assert "已过期" in harness.answer_to(press)["text"]
+    assert shown("zh", "button.stale") in harness.answer_to(press)["text"]
 
 
 async def test_release_with_reason_returns_ticket_to_squad(harness: Harness) -> None:
@@ -233,7 +256,14 @@ async def test_release_with_reason_returns_ticket_to_squad(harness: Harness) -> 
     assert f"v1:relr:{ticket_id}:other_task" in card.callback_data
     await harness.press_on_card(ticket_id, LI_MING, f"v1:relr:{ticket_id}:other_task")
     assert "dispatched" == (await harness.ticket(ticket_id)).status
-    assert "有紧急任务" in (harness.bot_last(MINZHU_SQUAD).text or "")
+    released = shown(
+        "zh",
+        "workflow.released",
+        officer="李明",
+        number=f"#{ticket_id}",
+        reason=t("zh", "release.reason.other_task"),
+    )
+    assert released in (harness.bot_last(MINZHU_SQUAD).text or "")
 
 
 async def test_lead_assigns_and_others_may_not(harness: Harness) -> None:
