@@ -76,9 +76,7 @@ def fixture_database(
         return
     if backends.server() is None:
         pytest.skip(f"PostgreSQL runs need {backends.ENV}")
-    url = postgres_template.fresh()
-    yield DatabaseSettings(url=url)
-    backends.drop(url)
+    yield DatabaseSettings(url=postgres_template.fresh())
 
 
 @pytest.fixture(name="settings")

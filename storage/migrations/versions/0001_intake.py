@@ -93,7 +93,7 @@ def upgrade() -> None:
     if op.get_bind().dialect.name == "sqlite":
         op.execute("INSERT INTO sqlite_sequence (name, seq) VALUES ('tickets', 1000)")
     else:
-        op.execute("ALTER SEQUENCE tickets_id_seq RESTART WITH 1001")
+        op.execute("ALTER SEQUENCE tickets_id_seq START WITH 1001 RESTART WITH 1001")
     op.create_index("tickets_by_squad_status", "tickets", ["squad_id", "status"])
     op.create_index("tickets_by_reported_at", "tickets", ["reported_at"])
     op.create_table(
