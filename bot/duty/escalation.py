@@ -32,6 +32,7 @@ from bot.tickets.cards import duration_text, mention, minutes_between
 from bot.tickets.recheck import Rechecks
 from bot.tickets.ticket_ops import Desk
 from bot.tickets.workflow import CLEARED_CLAIM
+from storage import escalations as escalation_rows
 from storage import photos as photo_rows
 from storage import rechecks as recheck_rows
 from storage import tickets as ticket_rows
@@ -54,7 +55,7 @@ class Escalator(Desk):
     async def next_due(self) -> datetime | None:
         """The earliest escalation step or re-inspection due."""
         async with self.db.transaction() as conn:
-            escalation = await ticket_rows.next_escalation(conn)
+            escalation = await escalation_rows.next_escalation(conn)
             recheck = await recheck_rows.next_recheck(conn)
         return min((m for m in (escalation, recheck) if m is not None), default=None)
 
@@ -66,7 +67,7 @@ class Escalator(Desk):
         self.catch_up_before = self.clock.now()
         changed = 0
         async with self.db.transaction() as conn:
-            async for rows in ticket_rows.escalation_columns(conn, tuple(STAGE_OF_STATUS)):
+            async for rows in escalation_rows.escalation_columns(conn, tuple(STAGE_OF_STATUS)):
                 updates = []
                 for row in rows:
                     stage = STAGE_OF_STATUS[row.status]
@@ -86,7 +87,7 @@ class Escalator(Desk):
                                 "seen_step": row.esc_step,
                             }
                         )
-                await ticket_rows.set_escalations(conn, updates)
+                await escalation_rows.set_escalations(conn, updates)
                 changed += len(updates)
         return changed
 
@@ -107,7 +108,7 @@ class Escalator(Desk):
             fired = 0
             while True:
                 async with self.db.transaction() as conn:
-                    due = await ticket_rows.escalations_due(conn, self.clock.now())
+                    due = await escalation_rows.escalations_due(conn, self.clock.now())
                 if not due:
                     break
                 before = fired
@@ -153,12 +154,12 @@ class Escalator(Desk):
                     )
                     missed.postpone(ticket.squad_id, ticket_id)
                     return fired
-                if not await ticket_rows.take_escalation_step(
+                if not await escalation_rows.take_escalation_step(
                     conn, ticket_id, step.stage, step.step
                 ):
                     # A new stage begins here; or another worker has just taken this step,
                     # and then its progress stands (the move is conditional on what was read).
-                    await ticket_rows.move_escalation(
+                    await escalation_rows.move_escalation(
                         conn, ticket_id, (ticket.esc_stage, ticket.esc_step), step.stage, step.step
                     )
                     continue
