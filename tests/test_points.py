@@ -168,3 +168,17 @@ async def test_district_without_points_says_so(world, settings, clock: FakeClock
         assert message.reply_markup is None
     finally:
         await harness.stop()
+
+
+async def test_help_tells_shop_owners_about_points(harness: Harness) -> None:
+    """/help in a grid group and in private names /points, in the reader's language."""
+    await harness.say(MARKET_GROUP, WANG, text="/help")
+    in_group = harness.bot_last(MARKET_GROUP).text or ""
+    assert shown("zh", "help.group") == in_group and "/points" in in_group
+    await harness.say(WANG, WANG, text="/help")
+    in_private = harness.bot_last(WANG).text or ""
+    # (in private the bot answers in the person's own Telegram language)
+    assert in_private in {shown("zh", "help.private"), shown("en", "help.private")}
+    assert "/points" in in_private
+    for locale in ("zh", "en"):
+        assert "/points" in t(locale, "help.group") and "/points" in t(locale, "help.private")
