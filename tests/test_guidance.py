@@ -192,3 +192,28 @@ async def test_point_unsuited_to_the_category_is_refused(
         (await harness.ticket(ticket.id)).resolve_stage,
         (await harness.ticket(ticket.id)).resolve_point,
     )
+
+
+async def test_export_names_the_point_and_its_distance(harness: Harness, clock: FakeClock) -> None:
+    """A lead's export keeps where the vendor was guided: the point's name and metres."""
+    import io
+
+    from openpyxl import load_workbook
+
+    from bot.figures import exports
+
+    clock.current = EVENING
+    ticket_id, prompt_id = await guiding(harness)
+    await harness.press(MINZHU_SQUAD, prompt_id, LI_MING, f"v1:rpt:{ticket_id}:minzhu-market")
+    await harness.press(MINZHU_SQUAD, prompt_id, LI_MING, f"v1:rskip:{ticket_id}")
+    day = clock.now().astimezone(harness.services.settings.zone).date()
+    for locale, name in (("zh", "民主路早市临时经营点"), ("en", None)):
+        table = await harness.services.reports.export_table(day, day, locale)
+        sheet = load_workbook(io.BytesIO(exports.xlsx(table))).worksheets[0]
+        header, *rows = list(sheet.iter_rows(values_only=True))
+        row = dict(zip(header, rows[0], strict=True))
+        point = harness.services.directory.vending_points["minzhu-market"].name.get(locale)
+        assert (name or point, 123) == (
+            row[t(locale, "export.outcome_point")],
+            row[t(locale, "export.outcome_point_m")],
+        )

@@ -26,7 +26,8 @@ TICKET_COLUMNS = (
     "id", "status", "category", "grid_id", "home_squad_id", "squad_id", "latitude",
     "longitude", "description", "reporter_name", "reported_at", "dispatched_at",
     "claimed_by_name", "claimed_at", "on_site_at", "on_site_distance_m", "resolved_by",
-    "resolved_at", "outcome_class", "outcome_action", "outcome_note", "closed_at",
+    "resolved_at", "outcome_class", "outcome_action", "outcome_note", "outcome_point",
+    "outcome_point_m", "closed_at",
     "close_reason", "rework_count", "rating", "photos", "recheck_limit", "recheck_due_at",
     "recheck_state", "rechecked_at",
 )  # fmt: skip
@@ -150,6 +151,11 @@ def _ticket_cell(row: Any, column: str, locale: str, directory: Directory) -> Ce
         return _action(directory, row.outcome_class, value, locale)
     if column == "recheck_state":
         return _label(locale, f"export.recheck.{value}", value)
+    if column == "outcome_point":  # the vending point the vendor was guided to, by name
+        point = directory.vending_points.get(value)
+        return point.name.get(locale) if point is not None else value
+    if column == "outcome_point_m":
+        return round(float(value))
     if column == "close_reason":
         return _label(locale, f"export.close.{value}", value)
     if column == "resolved_by":
