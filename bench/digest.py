@@ -16,7 +16,6 @@ import json
 import os
 import platform
 import random
-import resource
 import statistics
 import subprocess
 import sys
@@ -29,6 +28,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bench.backends import Rows, copy_in, scratch_database, write_sqlite
+from bench.peak import peak_rss_mb
 from bot.core.config import Database, load_settings
 from bot.services import Services
 from storage.database import is_server, migrate
@@ -142,7 +142,7 @@ async def measure(target: str) -> dict[str, object]:
         "day_received": digest.total.received,
         "digest_seconds_median": round(statistics.median(timings), 3),
         "digest_seconds_min_max": [round(min(timings), 3), round(max(timings), 3)],
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "peak_rss_mb": peak_rss_mb(),
     }
 
 

@@ -17,7 +17,6 @@ import json
 import os
 import platform
 import random
-import resource
 import subprocess
 import sys
 import tempfile
@@ -26,6 +25,7 @@ from contextlib import ExitStack
 from pathlib import Path
 
 from bench.backends import Rows, copy_in, scratch_database, write_sqlite
+from bench.peak import peak_rss_mb
 from bot.core.config import Database, load_settings
 from bot.services import Services
 from storage.database import is_server, migrate
@@ -94,7 +94,7 @@ async def measure(target: str) -> dict[str, float]:
         results[f"{label}_seconds"] = round(time.perf_counter() - started, 3)
         results[f"{label}_rederived"] = changed
         await services.close()
-    results["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    results["peak_rss_mb"] = peak_rss_mb()
     return results
 
 
