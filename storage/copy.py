@@ -127,7 +127,8 @@ async def _refuse_unless_empty(connection: AsyncConnection, shown: str) -> None:
     tickets = await _count(connection, by_name["tickets"])
     if tickets:
         raise CopyRefused(
-            f"{shown} already holds {tickets} tickets; copy into a new, empty database"
+            f"{shown} already holds {tickets} ticket{'' if tickets == 1 else 's'}; "
+            "copy into a new, empty database"
         )
     for table in by_name.values():
         if await _count(connection, table):

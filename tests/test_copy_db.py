@@ -165,7 +165,7 @@ async def test_a_target_holding_tickets_is_refused(
     assert 0 == await copy_db(config, target)
     capsys.readouterr()
     assert 2 == await copy_db(config, target)
-    assert "already holds 1 tickets" in capsys.readouterr().err
+    assert "already holds 1 ticket;" in capsys.readouterr().err
     rows = await backends.rows(DatabaseSettings(url=target), "SELECT count(*) FROM tickets")
     assert [(1,)] == rows
 
