@@ -138,11 +138,19 @@ async def report_up_to_details(
     return panel
 
 
-def _config(tmp: str, base_url: str, telegram: Mapping[str, Any] | None = None) -> Path:
-    """The example config, pointed at the stand-in, its own database, no rate limits
-    (unless ``telegram`` says otherwise: it is merged into the ``telegram`` section)."""
+def _config(
+    tmp: str,
+    base_url: str,
+    telegram: Mapping[str, Any] | None = None,
+    database_url: str | None = None,
+) -> Path:
+    """The example config, pointed at the stand-in, its own database (a file in ``tmp``,
+    or ``database_url``), no rate limits (unless ``telegram`` says otherwise: it is merged
+    into the ``telegram`` section)."""
     raw = yaml.safe_load(CONFIG.read_text(encoding="utf-8"))
     raw["database"]["path"] = str(Path(tmp) / "bench.db")
+    if database_url is not None:
+        raw["database"]["url"] = database_url
     raw["telegram"] = {"base_url": base_url, "rate_limiter": False, **(telegram or {})}
     raw["intake"]["max_reports_per_hour"] = 1000  # one benchmark owner reports hundreds
     # Each benchmark report is a new problem at the same few spots: no "same problem?" offer.
@@ -164,18 +172,20 @@ async def _in_process(
     prepare: Any = None,
     telegram: Mapping[str, Any] | None = None,
     start_timeout: float = TIMEOUT,
+    database_url: str | None = None,
 ) -> Any:
     """Run a bot as its own process (as in production) against the world, then ``body``
     (called with the process, if it takes an argument); ``prepare(tmp)`` runs first.
     ``telegram`` goes into the config's ``telegram`` section (see ``_config``); the bot
-    has ``start_timeout`` seconds to make its first long poll."""
+    has ``start_timeout`` seconds to make its first long poll; ``database_url`` puts its
+    records on PostgreSQL instead of a SQLite file."""
     async with StandinServer(world, TOKEN) as server:
         with tempfile.TemporaryDirectory(prefix="griddesk-bench-") as tmp:
             if prepare is not None:
                 prepare(tmp)
             argv = [a.replace("{base}", server.base_url).replace("{tmp}", tmp) for a in command]
             if "{config}" in command:
-                config = _config(tmp, server.base_url, telegram)
+                config = _config(tmp, server.base_url, telegram, database_url)
                 argv = [str(config) if a == "{config}" else a for a in argv]
             env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN}
             # A log file, not a pipe: a pipe nobody reads fills up and stalls a chatty bot.
@@ -205,11 +215,11 @@ ECHO = [sys.executable, "-m", "bench.echo_bot", "{base}", TOKEN]
 ECHO_AIOHTTP = [*ECHO, "aiohttp"]
 
 
-async def _run_griddesk(world: TimedWorld, body: Any) -> Any:
-    return await _in_process(world, GRIDDESK, body)
+async def _run_griddesk(world: TimedWorld, body: Any, database_url: str | None = None) -> Any:
+    return await _in_process(world, GRIDDESK, body, database_url=database_url)
 
 
-async def griddesk_latency(reports: int) -> list[float]:
+async def griddesk_latency(reports: int, database_url: str | None = None) -> list[float]:
     """Milliseconds from each report's last update to its card's request, one at a time."""
     world = district_world(1)
 
@@ -225,7 +235,7 @@ async def griddesk_latency(reports: int) -> list[float]:
             latencies.append((world.cards[before] - last) * 1000)
         return latencies
 
-    result: list[float] = await _run_griddesk(world, body)
+    result: list[float] = await _run_griddesk(world, body, database_url)
     return result
 
 
@@ -249,7 +259,9 @@ async def echo_latency(messages: int, command: list[str] = ECHO) -> list[float]:
     return result
 
 
-async def throughput(reports: int, owners: int) -> dict[str, float]:
+async def throughput(
+    reports: int, owners: int, database_url: str | None = None
+) -> dict[str, float]:
     """Complete reports per second with ``owners`` shop owners reporting at once."""
     world = district_world(owners)
 
@@ -273,7 +285,7 @@ async def throughput(reports: int, owners: int) -> dict[str, float]:
             "reports_per_second": round(per_owner * owners / elapsed, 1),
         }
 
-    result: dict[str, float] = await _run_griddesk(world, body)
+    result: dict[str, float] = await _run_griddesk(world, body, database_url)
     return result
 
 

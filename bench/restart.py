@@ -17,55 +17,73 @@ import json
 import os
 import platform
 import random
-import resource
-import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
+from contextlib import ExitStack
 from pathlib import Path
 
+from bench.backends import Rows, copy_in, scratch_database, write_sqlite
+from bench.peak import peak_rss_mb
 from bot.core.config import Database, load_settings
 from bot.services import Services
-from storage.database import migrate
+from storage.database import is_server, migrate
 
 CONFIG = Path(__file__).resolve().parent.parent / "config.yaml"
 STATUSES = ("dispatched", "claimed", "on_site")
 
 
-def build(path: Path, count: int) -> None:
-    """Write ``count`` open tickets straight into a migrated database."""
-    migrate(path)
+DRAFT_COLUMNS = (
+    "id", "trigger_key", "chat_id", "user_id", "user_name", "user_locale", "group_chat_id",
+    "private", "stage", "created_at", "expires_at",
+)  # fmt: skip
+TICKET_COLUMNS = (
+    "draft_id", "status", "category", "grid_id", "squad_id", "home_squad_id", "latitude",
+    "longitude", "reporter_id", "reporter_name", "anonymous", "group_chat_id", "locale",
+    "reported_at", "dispatched_at", "esc_step",
+)  # fmt: skip
+
+
+def open_tickets(count: int) -> Rows:
+    """``count`` open tickets and their drafts, as rows for each table."""
     settings = load_settings(CONFIG)
     grids = [(g, s.id) for s in settings.squads for g in s.grids]
     categories = [c.code for c in settings.categories]
     rng = random.Random(7)
     now = time.time()
-    with sqlite3.connect(path) as conn:
-        conn.executemany(
-            "INSERT INTO report_drafts (id, trigger_key, chat_id, user_id, user_name, user_locale,"
-            " group_chat_id, private, stage, created_at, expires_at)"
-            " VALUES (?, ?, -1, 1, 'x', 'zh', -1, 0, 'submitted', ?, ?)",
-            ((i, f"b:{i}", now, now) for i in range(1, count + 1)),
-        )
-        rows = []
-        for i in range(1, count + 1):
-            grid, squad = rng.choice(grids)
-            dispatched = now - rng.uniform(0, 6 * 3600)
-            rows.append(
-                (i, rng.choice(STATUSES), rng.choice(categories), grid, squad, squad, dispatched)
-            )
-        conn.executemany(
-            "INSERT INTO tickets (draft_id, status, category, grid_id, squad_id, home_squad_id,"
-            " latitude, longitude, reporter_id, reporter_name, anonymous, group_chat_id, locale,"
-            " reported_at, dispatched_at, esc_step)"
-            " VALUES (?, ?, ?, ?, ?, ?, 34.59, 119.17, 1, 'x', 0, -1, 'zh', ?, ?, 0)",
-            ((r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[6]) for r in rows),
-        )
+    drafts = [(i, f"b:{i}", -1, 1, "x", "zh", -1, False, "submitted", now, now) for i in ids(count)]
+    tickets = []
+    for i in ids(count):
+        grid, squad = rng.choice(grids)
+        dispatched = now - rng.uniform(0, 6 * 3600)
+        status, category = rng.choice(STATUSES), rng.choice(categories)
+        tickets.append(
+            (i, status, category, grid, squad, squad, 34.59, 119.17, 1, "x", False, -1, "zh",
+             dispatched, dispatched, 0)
+        )  # fmt: skip
+    return {"report_drafts": (DRAFT_COLUMNS, drafts), "tickets": (TICKET_COLUMNS, tickets)}
 
 
-async def measure(path: Path) -> dict[str, float]:
-    settings = load_settings(CONFIG).model_copy(update={"database": Database(path=str(path))})
+def ids(count: int) -> range:
+    return range(1, count + 1)
+
+
+def build(target: str | Path, count: int) -> None:
+    """Write ``count`` open tickets straight into a migrated database (file or server)."""
+    if is_server(target):
+        asyncio.run(copy_in(str(target), [open_tickets(count)]))
+        return
+    migrate(target)
+    write_sqlite(Path(target), [open_tickets(count)])
+
+
+def database(target: str) -> Database:
+    return Database(url=target) if is_server(target) else Database(path=target)
+
+
+async def measure(target: str) -> dict[str, float]:
+    settings = load_settings(CONFIG).model_copy(update={"database": database(target)})
     results: dict[str, float] = {}
     for label in ("after_config_change", "ordinary_restart"):
         services = Services.create(settings)
@@ -76,37 +94,37 @@ async def measure(path: Path) -> dict[str, float]:
         results[f"{label}_seconds"] = round(time.perf_counter() - started, 3)
         results[f"{label}_rederived"] = changed
         await services.close()
-    results["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    results["peak_rss_mb"] = peak_rss_mb()
     return results
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--tickets", type=int, default=100_000)
-    parser.add_argument("--build", metavar="PATH", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--postgres", metavar="URL", help="on a scratch database on this PostgreSQL server"
+    )
+    parser.add_argument("--build", metavar="TARGET", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.build:
-        build(Path(args.build), args.tickets)
+        build(args.build, args.tickets)
         return
-    with tempfile.TemporaryDirectory(prefix="griddesk-bench-") as tmp:
-        path = Path(tmp) / "bench.db"
+    with tempfile.TemporaryDirectory(prefix="griddesk-bench-") as tmp, ExitStack() as stack:
+        if args.postgres:
+            target = stack.enter_context(scratch_database(args.postgres))
+        else:
+            target = str(Path(tmp) / "bench.db")
         started = time.perf_counter()
         subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "bench.restart",
-                "--build",
-                str(path),
-                "--tickets",
-                str(args.tickets),
-            ],
+            [sys.executable, "-m", "bench.restart", "--build", target, "--tickets",
+             str(args.tickets)],
             check=True,
-        )
+        )  # fmt: skip
         built = time.perf_counter() - started
-        results = asyncio.run(measure(path))
+        results = asyncio.run(measure(target))
     report = {
         "benchmark": "restart",
+        "backend": "postgresql" if is_server(target) else "sqlite",
         "open_tickets": args.tickets,
         "build_seconds": round(built, 1),
         **results,

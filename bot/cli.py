@@ -11,7 +11,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from bot.core.config import TOKEN_ENV, ConfigError, Settings, Webhook, bot_token, load_settings
+from bot.core.config import (
+    TOKEN_ENV,
+    ConfigError,
+    Settings,
+    Webhook,
+    bot_token,
+    load_settings,
+    redacted_url,
+)
 
 WEBHOOK_SECRET_ENV = "TELEGRAM_WEBHOOK_SECRET"
 ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
@@ -34,6 +42,11 @@ def main(argv: list[str] | None = None) -> int:
     backup = commands.add_parser("backup", help="consistent copy of the live database")
     backup.add_argument("path", help="the new file to write")
     backup.add_argument("--config", dest="config_sub", help=argparse.SUPPRESS)
+    copy = commands.add_parser(
+        "copy-db", help="copy the SQLite database into an empty PostgreSQL database"
+    )
+    copy.add_argument("--to", required=True, metavar="URL", help="postgresql+asyncpg://...")
+    copy.add_argument("--config", dest="config_sub", help=argparse.SUPPRESS)
     demo = commands.add_parser("demo", help="offline demo against a built-in Bot API stand-in")
     demo.add_argument("--config", dest="config_sub", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -53,6 +66,10 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "backup":
         return _backup(settings, config_path, Path(args.path))
+    if args.command == "copy-db":
+        from bot.copy_db import copy_db
+
+        return asyncio.run(copy_db(settings, config_path, args.to))
     if args.command == "digest":
         return asyncio.run(_print_digest(settings, config_path, args))
     return _run(settings, config_path, args.webhook)
@@ -89,6 +106,11 @@ async def _print_digest(settings: Settings, config_path: Path, args: argparse.Na
 def _backup(settings: Settings, config_path: Path, target: Path) -> int:
     from storage.database import backup, integrity_check
 
+    if settings.database.url is not None:
+        from bot.copy_db import server_backup_advice
+
+        print(server_backup_advice(settings.database.url, target), file=sys.stderr)
+        return 2
     source = Path(settings.database.path)
     if not source.is_absolute():
         source = config_path.parent / source
@@ -111,7 +133,11 @@ def _describe(settings: Settings, path: Path) -> None:
         f"{len(settings.grid_groups)} grid groups, {len(settings.categories)} categories, "
         f"{len(settings.vending_points)} vending points"
     )
-    print(f"  database: {settings.database.path}  timezone: {settings.timezone}")
+    if settings.database.url is not None:
+        database = redacted_url(settings.database.url)
+    else:
+        database = settings.database.path
+    print(f"  database: {database}  timezone: {settings.timezone}")
 
 
 def _run(settings: Settings, config_path: Path, webhook: str | None) -> int:

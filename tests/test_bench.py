@@ -41,3 +41,33 @@ def test_benchmark_suite_runs_at_tiny_sizes(tmp_path: Path) -> None:
     assert 0 < busy["held"]["answers_held"]
     assert 50 == busy["catch_up"]["overdue_tickets"]
     assert "| Restart, 50 overdue: first getUpdates -> prompt" in finished.stdout
+
+
+@pytest.mark.slow
+def test_postgresql_benchmarks_run_at_tiny_sizes(tmp_path: Path) -> None:
+    """`python -m bench.postgres --smoke` measures both backends in one run, on the same
+    generated records (the same day's count, the same timers re-derived)."""
+    from tests import backends
+
+    url = backends.server()
+    if url is None:
+        pytest.skip(f"the PostgreSQL benchmarks need {backends.ENV}")
+    out = tmp_path / "postgres.json"
+    finished = subprocess.run(
+        [sys.executable, "-m", "bench.postgres", "--smoke", "--postgres", url, "--out", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert 0 == finished.returncode, finished.stderr[-2000:]
+    results = json.loads(out.read_text(encoding="utf-8"))
+    for name in ("intake", "restart", "digest"):
+        assert {"sqlite", "postgresql"} == set(results[name])
+    digest, restart = results["digest"], results["restart"]
+    assert digest["sqlite"]["day_received"] == digest["postgresql"]["day_received"]
+    assert (
+        restart["sqlite"]["after_config_change_rederived"]
+        == restart["postgresql"]["after_config_change_rederived"]
+    )
