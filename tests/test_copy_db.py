@@ -39,9 +39,7 @@ def fixture_target(postgres_template: backends.Template) -> Iterator[str]:
     """An empty, migrated PostgreSQL database, as the city's IT department hands it over."""
     if backends.server() is None:
         pytest.skip(f"copy-db tests need {backends.ENV}")
-    url = postgres_template.fresh()
-    yield url
-    backends.drop(url)
+    yield postgres_template.fresh()
 
 
 async def copy_db(config: Path, url: str) -> int:
