@@ -16,7 +16,7 @@ from bot.tickets import cards
 from bot.tickets.cards import duration_text, minutes_between
 from bot.tickets.limits import limit_text
 from bot.tickets.ticket_ops import Desk
-from bot.tickets.workflow import CLEARED_CLAIM
+from bot.tickets.workflow import rework_round
 from storage import outbox as outbox_rows
 from storage import supporters as support_rows
 from storage import tickets as ticket_rows
@@ -187,24 +187,7 @@ class Confirmation(Desk):
                     conn,
                     ticket_id,
                     Action.REOPEN,
-                    **(
-                        CLEARED_CLAIM
-                        | {
-                            "dispatched_at": now,
-                            "overdue": None,  # a new round: its own deadlines
-                            "rework_count": ticket.rework_count + 1,
-                            "resolved_at": None,
-                            "resolved_by": None,
-                            "outcome_class": None,
-                            "outcome_action": None,
-                            "outcome_note": None,
-                            "outcome_photo": None,
-                            "outcome_point": None,
-                            "outcome_point_m": None,
-                            "confirm_deadline": None,
-                            "resolve_prompt_outbox_id": None,
-                        }
-                    ),
+                    **rework_round(ticket.rework_count, now),
                 )
             if not changed:
                 return self.stale(locale)

@@ -20,7 +20,7 @@ from bot.core.notices import Notice
 from bot.core.people import ROW_GONE, Answer, Person
 from bot.tickets import cards
 from bot.tickets.recheck_card import RecheckCard
-from bot.tickets.workflow import CLEARED_CLAIM
+from bot.tickets.workflow import rework_round
 from storage import photos as photo_rows
 from storage import rechecks as recheck_rows
 from storage import supporters as support_rows
@@ -165,24 +165,8 @@ class Rechecks(RecheckCard):
             ticket.id,
             Action.RECHECK_FAILED,
             **(
-                CLEARED_CLAIM
-                | {
-                    "dispatched_at": now,
-                    "overdue": None,  # a new round: its own deadlines
-                    "rework_count": ticket.rework_count + 1,
-                    "resolved_at": None,
-                    "resolved_by": None,
-                    "outcome_class": None,
-                    "outcome_action": None,
-                    "outcome_note": None,
-                    "outcome_photo": None,
-                    "outcome_point": None,
-                    "outcome_point_m": None,
-                    "confirm_deadline": None,
-                    "resolve_prompt_outbox_id": None,
-                    "resolve_limit_s": None,
-                    "ladder_class": higher,
-                }
+                rework_round(ticket.rework_count, now)
+                | {"resolve_limit_s": None, "ladder_class": higher}
             ),
         ):
             raise _Lost

@@ -6,6 +6,8 @@ event, an edit of the squad's card, and where shop owners care, the group's prog
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from geopy.distance import geodesic
 
 from bot.core.i18n import t
@@ -29,6 +31,26 @@ CLEARED_CLAIM: TicketChange = {
     "resolve_class": None,
     "resolve_action": None,
 }
+
+
+def rework_round(rework_count: int, now: datetime) -> TicketChange:
+    """A ticket handed back to its squad for another round after a resolution (the reporter's
+    "not solved", or a failed re-inspection): no claim, no outcome, its own deadlines."""
+    return CLEARED_CLAIM | {
+        "dispatched_at": now,
+        "overdue": None,  # a new round: its own deadlines
+        "rework_count": rework_count + 1,
+        "resolved_at": None,
+        "resolved_by": None,
+        "outcome_class": None,
+        "outcome_action": None,
+        "outcome_note": None,
+        "outcome_photo": None,
+        "outcome_point": None,
+        "outcome_point_m": None,
+        "confirm_deadline": None,
+        "resolve_prompt_outbox_id": None,
+    }
 
 
 class Workflow(Desk):
