@@ -61,9 +61,7 @@ async def start(conn: Connection, lead_id: int, chat_id: int, locale: str, at: d
 
 
 async def get(conn: Connection, broadcast_id: int) -> Broadcast | None:
-    row = (
-        await conn.execute(select(broadcasts).where(broadcasts.c.id == broadcast_id))
-    ).first()
+    row = (await conn.execute(select(broadcasts).where(broadcasts.c.id == broadcast_id))).first()
     return _broadcast(row) if row is not None else None
 
 
@@ -115,9 +113,7 @@ async def set_content(
 
 async def set_picker(conn: Connection, broadcast_id: int, outbox_id: int) -> None:
     await conn.execute(
-        update(broadcasts)
-        .where(broadcasts.c.id == broadcast_id)
-        .values(picker_outbox_id=outbox_id)
+        update(broadcasts).where(broadcasts.c.id == broadcast_id).values(picker_outbox_id=outbox_id)
     )
 
 
@@ -201,5 +197,3 @@ async def members(conn: Connection, chat_ids: tuple[int, ...]) -> dict[int, dict
     for chat_id, user_id, name in rows:
         found.setdefault(chat_id, {})[user_id] = name
     return found
-
-

@@ -20,6 +20,16 @@ _DUE = (
     .limit(BATCH)
 )
 _NEXT = select(func.min(tickets.c.recheck_due_at)).where(_PENDING)
+# Cards waiting for a press whose leads were not told yet (the index covers state "due").
+_WAITING = tickets.c.recheck_state == literal(Recheck.DUE.value, literal_execute=True)
+_UNTOLD = tickets.c.recheck_late_told_at.is_(None)
+_LATE = (
+    select(tickets.c.id)
+    .where(_WAITING, _UNTOLD, tickets.c.recheck_card_at <= bindparam("before"))
+    .order_by(tickets.c.recheck_card_at)
+    .limit(BATCH)
+)
+_NEXT_LATE = select(func.min(tickets.c.recheck_card_at)).where(_WAITING, _UNTOLD)
 
 
 async def rechecks_due(conn: Connection, now: datetime) -> list[int]:
@@ -42,5 +52,28 @@ async def move_recheck(
         update(tickets)
         .where(tickets.c.id == ticket_id, tickets.c.recheck_state == source.value)
         .values(recheck_state=target.value, **values)
+    )
+    return result.rowcount == 1
+
+
+async def rechecks_late(conn: Connection, before: datetime) -> list[int]:
+    """Re-inspections whose card, out since before ``before`` (now less the window), still
+    waits for a press, and whose leads were not told yet."""
+    return [row.id for row in await conn.execute(_LATE, {"before": before})]
+
+
+async def next_late(conn: Connection) -> datetime | None:
+    """When the earliest re-inspection card still waiting went out (its leads not told)."""
+    value: datetime | None = (await conn.execute(_NEXT_LATE)).scalar()
+    return value
+
+
+async def tell_late(conn: Connection, ticket_id: int, at: datetime) -> bool:
+    """Note that the leads are told now; False if the card was pressed meanwhile or they
+    were told already (of two workers' timers, one tells)."""
+    result = await conn.execute(
+        update(tickets)
+        .where(tickets.c.id == ticket_id, _WAITING, _UNTOLD)
+        .values(recheck_late_told_at=at)
     )
     return result.rowcount == 1

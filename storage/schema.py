@@ -186,6 +186,9 @@ tickets = Table(
     Column("rechecked_at", UtcTime),
     Column("rechecked_by", BigInt),
     Column("ladder_class", Text),
+    # When the re-inspection card went out, and when its leads were told it waits (0016).
+    Column("recheck_card_at", UtcTime),
+    Column("recheck_late_told_at", UtcTime),
     Index("tickets_by_squad_status", "squad_id", "status"),
     Index("tickets_by_category_status", "category", "status"),  # "same problem?" look-up
     Index("tickets_by_card", "card_outbox_id"),
@@ -199,6 +202,12 @@ tickets = Table(
         "esc_due_at",
         sqlite_where=text("esc_due_at IS NOT NULL"),
         postgresql_where=text("esc_due_at IS NOT NULL"),
+    ),
+    Index(
+        "tickets_by_recheck_waiting",
+        "recheck_card_at",
+        sqlite_where=text("recheck_state = 'due'"),
+        postgresql_where=text("recheck_state = 'due'"),
     ),
     Index(
         "tickets_by_recheck_due",

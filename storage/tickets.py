@@ -91,6 +91,8 @@ class Ticket:
     rechecked_at: datetime | None = None
     rechecked_by: int | None = None
     ladder_class: str | None = None
+    recheck_card_at: datetime | None = None
+    recheck_late_told_at: datetime | None = None
 
 
 class TicketChange(TypedDict, total=False):
@@ -169,6 +171,8 @@ class TicketChange(TypedDict, total=False):
     rechecked_at: datetime | None
     rechecked_by: int | None
     ladder_class: str | None
+    recheck_card_at: datetime | None
+    recheck_late_told_at: datetime | None
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,10 @@ import pytest
 from pydantic import ValidationError
 
 from bot.core.config import Settings, Workflow, load_settings
-from bot.core.i18n import t
+from bot.core.i18n import Raw, t
+from bot.tickets import cards
 from standin import World
+from tests.catalog import shown
 from tests.clock import FakeClock
 from tests.harness import LI_MING, MARKET_GROUP, MINZHU_SQUAD, WANG, Harness, start_harness
 from tests.test_migration_guidance import upgrade_to
@@ -230,6 +232,8 @@ async def test_timer_and_figures_read_indexes(tmp_path: Path) -> None:
     async with db.transaction() as conn:
         await recheck_rows.rechecks_due(conn, datetime(2026, 11, 23, tzinfo=UTC))
         await recheck_rows.next_recheck(conn)
+        await recheck_rows.rechecks_late(conn, datetime(2026, 11, 23, tzinfo=UTC))
+        await recheck_rows.next_late(conn)
         await report_rows.recheck_events_between(conn, 0.0, 86400.0)
     await db.close()
     plans = []
@@ -238,7 +242,7 @@ async def test_timer_and_figures_read_indexes(tmp_path: Path) -> None:
             if sql.lstrip().upper().startswith("SELECT"):
                 rows = conn.execute(f"EXPLAIN QUERY PLAN {sql}", params).fetchall()  # type: ignore[arg-type]
                 plans += [row[3] for row in rows]
-    assert len(plans) >= 3
+    assert len(plans) >= 5
     assert [] == [plan for plan in plans if plan.startswith("SCAN")]
 
 
@@ -323,3 +327,48 @@ async def test_a_rework_before_the_limit_gives_the_re_inspection_up(harness: Har
     assert {"round": 0} in [
         e.detail for e in await harness.events(ticket_id) if e.kind == "recheck_cancelled"
     ]
+
+
+async def test_an_unpressed_card_reminds_the_leads_once(harness: Harness) -> None:
+    """Nobody records the re-inspection within the window after the card went out: the
+    squad's leads are told once, with an event on the ticket; the timer is set for it."""
+    ticket_id = await noticed(harness)
+    await at_the_limit(harness, ticket_id)
+    card_at = (await harness.ticket(ticket_id)).recheck_card_at
+    window = harness.services.settings.workflow.recheck_window
+    assert card_at is not None and card_at + window == await harness.services.escalator.next_due()
+    squad = harness.services.directory.squads["minzhu"]
+    chat = harness.services.directory.lead_chat(squad)
+    locale = harness.services.directory.squad_locale(squad)
+    said = len(harness.world.sent_to(chat))
+    harness.clock.current = card_at + window - timedelta(minutes=1)
+    await harness.services.escalator.fire_due()
+    await harness.settle()
+    assert said == len(harness.world.sent_to(chat))
+    harness.clock.advance(minutes=1)
+    for _ in range(2):
+        await harness.services.escalator.fire_due()
+        await harness.settle()
+    told = harness.world.sent_to(chat)[said:]
+    leads = " ".join(m.name for m in harness.services.directory.leads_of(squad))
+    expected = shown(
+        locale,
+        "recheck.late_leads",
+        number=f"#{ticket_id}",
+        duration=cards.duration_text(int(window.total_seconds() // 60), locale),
+        leads=Raw(leads),
+    )
+    assert [expected] == [m.text for m in told]
+    late = [e for e in await harness.events(ticket_id) if e.kind == "recheck_late"]
+    assert [{"waited_minutes": 120}] == [e.detail for e in late]
+
+
+async def test_a_card_pressed_in_time_reminds_nobody(harness: Harness) -> None:
+    """Recorded within the window: no reminder later."""
+    ticket_id = await noticed(harness)
+    card = await at_the_limit(harness, ticket_id)
+    await harness.press(MINZHU_SQUAD, card.message_id, WANG_QIANG, f"v1:rcok:{ticket_id}")
+    harness.clock.advance(hours=5)
+    await harness.services.escalator.fire_due()
+    assert "rectified" == (await harness.ticket(ticket_id)).recheck_state
+    assert [] == [e for e in await harness.events(ticket_id) if e.kind == "recheck_late"]

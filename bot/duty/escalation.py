@@ -57,7 +57,11 @@ class Escalator(Desk):
         async with self.db.transaction() as conn:
             escalation = await escalation_rows.next_escalation(conn)
             recheck = await recheck_rows.next_recheck(conn)
-        return min((m for m in (escalation, recheck) if m is not None), default=None)
+            late = await recheck_rows.next_late(conn)
+        if late is not None:  # a card still waiting: its leads are told a window after it
+            late += self.directory.settings.workflow.recheck_window
+        moments = (escalation, recheck, late)
+        return min((m for m in moments if m is not None), default=None)
 
     async def rearm_all(self) -> int:
         """At start: re-derive every open ticket's next escalation from the database and

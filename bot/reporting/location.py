@@ -139,4 +139,3 @@ class LocationStep(DraftDesk):
             rows.append(row)
         rows.append([Button(t(locale, "button.cancel"), buttons.encode(Press.CANCEL, draft.id))])
         return notices.inline(rows)
-

@@ -15,7 +15,7 @@ from datetime import datetime
 
 from bot.core import notices
 from bot.core.config import OUTCOME_CLASSES
-from bot.core.i18n import t
+from bot.core.i18n import Raw, t
 from bot.core.notices import Notice
 from bot.core.people import ROW_GONE, Answer, Person
 from bot.tickets import cards
@@ -53,7 +53,53 @@ class Rechecks(RecheckCard):
                 fired += await self._fire(ticket_id)
                 await asyncio.sleep(0)  # let live updates in between tickets
             if len(due) < recheck_rows.BATCH:
+                await self.tell_late()
                 return fired
+
+    async def tell_late(self) -> int:
+        """Tell the squad's leads, once, of each re-inspection card still waiting for a press
+        ``workflow.recheck_window`` after it went out; return how many were told."""
+        window = self.directory.settings.workflow.recheck_window
+        told = 0
+        while True:
+            async with self.db.transaction() as conn:
+                late = await recheck_rows.rechecks_late(conn, self.clock.now() - window)
+            for ticket_id in late:
+                told += await self._tell_late(ticket_id)
+                await asyncio.sleep(0)
+            if len(late) < recheck_rows.BATCH:
+                return told
+
+    async def _tell_late(self, ticket_id: int) -> int:
+        async with self.db.transaction() as conn:
+            now = self.clock.now()
+            if not await recheck_rows.tell_late(conn, ticket_id, now):
+                return 0
+            ticket = await self.reload(conn, ticket_id)
+            squad = self.directory.squads[ticket.squad_id]
+            locale = self.directory.squad_locale(squad)
+            waited = cards.minutes_between(ticket.recheck_card_at, now) or 0
+            leads = " ".join(
+                cards.mention(m.telegram_id, m.name) for m in self.directory.leads_of(squad)
+            )
+            body = t(
+                locale,
+                "recheck.late_leads",
+                number=cards.ticket_number(ticket_id),
+                duration=cards.duration_text(waited, locale),
+                leads=Raw(leads),
+            )
+            chat = self.directory.lead_chat(squad)
+            if chat == squad.dispatch_chat_id:
+                await self.tell_squad(conn, ticket, body)
+            else:
+                await self.outbox.put(
+                    conn, notices.text(chat, body, "lead_notice", ticket_id=ticket_id)
+                )
+            await ticket_rows.add_event(
+                conn, ticket_id, "recheck_late", now, None, waited_minutes=waited
+            )
+        return 1
 
     async def _fire(self, ticket_id: int) -> int:
         async with self.db.transaction() as conn:
@@ -87,7 +133,9 @@ class Rechecks(RecheckCard):
                         reply_to_outbox_id=card_id,
                     ),
                 )
-            await ticket_rows.set_ticket(conn, ticket_id, recheck_outbox_id=card_id)
+            await ticket_rows.set_ticket(
+                conn, ticket_id, recheck_outbox_id=card_id, recheck_card_at=now
+            )
             await self.refresh_card(
                 conn, await self.reload(conn, ticket_id), purpose="card_refresh"
             )
