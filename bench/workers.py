@@ -11,10 +11,13 @@ another, different chats' side by side. The balancer sends each post to the next
 turn, and to the one after when a worker does not answer.
 
 With ``--kills``, a worker chosen at random (seeded) is SIGKILLed every 0.5-1.5 s and started
-again. Afterwards: every report acknowledged ("已受理") has a ticket, every ticket a card,
+again; with ``--faults 0.1`` a tenth of the workers' Bot API requests fail as Telegram's do
+(429 with retry_after, 500, 502, a dropped connection).
+
+Afterwards: every report acknowledged ("已受理") has a ticket, every ticket a card,
 nothing is left in the inbox or the outbox, no escalation step was taken twice, and no
 chat got two digests for one day. ``--throughput`` instead runs the same load without
-kills with 1, 2 and 3 workers on PostgreSQL and with one polling process on SQLite, and
+kills with one worker on SQLite and 1, 2 and 3 workers on PostgreSQL, and
 reports complete reports per second. ``tests/test_workers.py`` is the short run.
 """
 
@@ -34,6 +37,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -45,13 +49,34 @@ from aiohttp import web
 from bench.crash import report_until_receipt
 from bench.intake import FIRST_OWNER, GROUP, SQUAD_CHATS, TIMEOUT, TOKEN, TimedWorld, district_world
 from bench.intake import _config as bench_config
-from standin import StandinServer
+from standin import Fault, StandinServer
 from storage.database import migrate, migrate_server
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "bench-webhook-secret"
 PUBLIC = "https://griddesk.example.org/telegram"
 LEASE = "3s"  # a killed worker's chats wait this long before another takes them
+
+
+SPARED = frozenset({"getMe", "setMyCommands", "getChatMember", "setWebhook", "deleteWebhook"})
+
+
+class TelegramFaults:
+    """Fails a share of the workers' Bot API requests as Telegram and networks do: 429 with
+    retry_after, 500, 502, a dropped connection (before the request takes effect)."""
+
+    def __init__(self, rate: float, rng: random.Random) -> None:
+        self.rate = rate
+        self.rng = rng
+        self.injected = 0
+
+    def __call__(self, method: str, params: Mapping[str, Any]) -> Fault | None:
+        if method in SPARED or self.rng.random() >= self.rate:
+            return None
+        self.injected += 1
+        return self.rng.choice(
+            (Fault.rate_limited(1), Fault.server_error(), Fault.bad_gateway(), Fault.dropped())
+        )
 
 
 def _free_port() -> int:
@@ -380,12 +405,20 @@ def passed(result: dict[str, Any]) -> bool:
 
 
 async def run(
-    server: str | None, workers: int, owners: int, reports: int, kills: int, seed: int = 7
+    server: str | None,
+    workers: int,
+    owners: int,
+    reports: int,
+    kills: int,
+    seed: int = 7,
+    faults: float = 0.0,
 ) -> dict[str, Any]:
     """One run: ``owners`` shop owners report ``reports`` times each through ``workers``
     workers, with ``kills`` SIGKILLs; the verdict and the rate. ``server`` None: one
     SQLite file instead of a PostgreSQL database."""
     world = district_world(owners)
+    injected = TelegramFaults(faults, random.Random(seed + 1)) if faults else None
+    world.faults = injected
     with tempfile.TemporaryDirectory(prefix="griddesk-workers-") as tmp:
         if server is None:
             database = str(Path(tmp) / "district.db")
@@ -427,6 +460,7 @@ async def run(
                 result.update(
                     workers=workers,
                     kills=pool.kills,
+                    telegram_faults=injected.injected if injected else 0,
                     reports_planned=owners * reports,
                     reports_finished=len(done),
                     seconds=round(elapsed, 2),
@@ -461,6 +495,7 @@ def main() -> None:
     parser.add_argument("--kills", type=int, default=6)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--throughput", action="store_true")
+    parser.add_argument("--faults", type=float, default=0.0, help="share of requests failed")
     args = parser.parse_args()
     if not args.database:
         parser.error("give --database postgresql://... (or set GRIDDESK_TEST_POSTGRES)")
@@ -473,7 +508,15 @@ def main() -> None:
             )
         raise SystemExit(0 if all(passed(row) for row in rows) else 1)
     result = asyncio.run(
-        run(args.database, args.workers, args.owners, args.reports, args.kills, args.seed)
+        run(
+            args.database,
+            args.workers,
+            args.owners,
+            args.reports,
+            args.kills,
+            args.seed,
+            args.faults,
+        )
     )
     print(json.dumps(result, indent=2, ensure_ascii=False))
     raise SystemExit(0 if passed(result) else 1)
