@@ -10,11 +10,14 @@ from sqlalchemy import and_, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from storage.database import Connection
+from storage.report import ReportDetails
 from storage.schema import DRAFT_OPEN_STAGES, inserted_id, report_drafts
 
 
 @dataclass(frozen=True)
-class Draft:
+class Draft(ReportDetails):
+    """A report being filled in; its details (``ReportDetails``) go to the ticket whole."""
+
     id: int
     trigger_key: str
     chat_id: int
@@ -27,13 +30,9 @@ class Draft:
     stage: str
     latitude: float | None
     longitude: float | None
-    venue_title: str | None
-    venue_address: str | None
     location_message_id: int | None
     grid_id: str | None
     category: str | None
-    description: str | None
-    photo_file_id: str | None
     prompt_outbox_id: int | None
     panel_outbox_id: int | None
     same_ticket_id: int | None

@@ -29,6 +29,8 @@ from sqlalchemy import (
     text,
 )
 
+from storage.report import detail_columns
+
 
 class UtcTime(TypeDecorator[datetime]):
     """An aware datetime stored as UTC unix seconds."""
@@ -74,13 +76,10 @@ report_drafts = Table(
     Column("stage", Text, nullable=False),
     Column("latitude", Float),
     Column("longitude", Float),
-    Column("venue_title", Text),
-    Column("venue_address", Text),
+    *detail_columns(),  # venue, description, photo (storage/report.py)
     Column("location_message_id", BigInt),
     Column("grid_id", Text),
     Column("category", Text),
-    Column("description", Text),
-    Column("photo_file_id", Text),
     Column("prompt_outbox_id", BigInt),
     Column("panel_outbox_id", BigInt),
     Column("same_ticket_id", BigInt),  # the open ticket offered to join (stage "same")
@@ -115,10 +114,7 @@ tickets = Table(
     Column("squad_id", Text, nullable=False),
     Column("latitude", Float, nullable=False),
     Column("longitude", Float, nullable=False),
-    Column("venue_title", Text),
-    Column("venue_address", Text),
-    Column("description", Text),
-    Column("photo_file_id", Text),
+    *detail_columns(),  # venue, description, photo (storage/report.py)
     Column("reporter_id", BigInt, nullable=False),
     Column("reporter_name", Text, nullable=False),
     Column("reporter_username", Text),

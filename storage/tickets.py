@@ -5,17 +5,18 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypedDict, Unpack
+from typing import Any, Unpack
 
 from sqlalchemy import Float, bindparam, func, insert, literal, select, type_coerce, update
 
 from storage.database import Connection
 from storage.lifecycle import HELD, Action, Status, open_states, transition
+from storage.report import DetailChange, ReportDetails
 from storage.schema import inserted_id, outbox, ticket_events, tickets
 
 
 @dataclass(frozen=True)
-class Ticket:
+class Ticket(ReportDetails):
     id: int
     draft_id: int
     status: str
@@ -24,10 +25,6 @@ class Ticket:
     squad_id: str
     latitude: float
     longitude: float
-    venue_title: str | None
-    venue_address: str | None
-    description: str | None
-    photo_file_id: str | None
     reporter_id: int
     reporter_name: str
     reporter_username: str | None
@@ -95,7 +92,7 @@ class Ticket:
     recheck_late_told_at: datetime | None = None
 
 
-class TicketChange(TypedDict, total=False):
+class TicketChange(DetailChange, total=False):
     """The columns a change of a ticket may set, each with its type: a misspelt column or a
     wrong type is a type error, not a surprise in the SQL."""
 
@@ -106,10 +103,6 @@ class TicketChange(TypedDict, total=False):
     squad_id: str
     latitude: float
     longitude: float
-    venue_title: str | None
-    venue_address: str | None
-    description: str | None
-    photo_file_id: str | None
     reporter_id: int
     reporter_name: str
     reporter_username: str | None

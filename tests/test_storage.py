@@ -155,3 +155,20 @@ def test_same_problem_migration_keeps_drafts(tmp_path: Path) -> None:
             "SELECT sql FROM sqlite_master WHERE name = 'one_open_draft_per_person'"
         ).fetchone()
     assert "'same'" in index
+
+
+def test_report_details_are_declared_once_for_draft_ticket_and_tables() -> None:
+    """A report's details (storage/report.py) are the draft's, the ticket's, the typed
+    change's and both tables' columns alike, so a new detail cannot be half added."""
+    from dataclasses import fields
+
+    from storage.drafts import Draft
+    from storage.report import DETAILS, DetailChange
+    from storage.schema import report_drafts, tickets
+    from storage.tickets import Ticket, TicketChange
+
+    names = set(DETAILS)
+    assert names == set(DetailChange.__annotations__)
+    assert names <= {f.name for f in fields(Draft)} and names <= {f.name for f in fields(Ticket)}
+    assert names <= set(TicketChange.__annotations__) | set(DetailChange.__annotations__)
+    assert names <= set(report_drafts.c.keys()) and names <= set(tickets.c.keys())

@@ -16,6 +16,7 @@ from storage import tickets as ticket_rows
 from storage.database import Connection
 from storage.drafts import Draft
 from storage.lifecycle import Status
+from storage.report import details_of
 from storage.tickets import Ticket, TicketChange
 
 
@@ -49,10 +50,7 @@ async def create_ticket(
         ),
         latitude=draft.latitude,
         longitude=draft.longitude,
-        venue_title=draft.venue_title,
-        venue_address=draft.venue_address,
-        description=draft.description,
-        photo_file_id=draft.photo_file_id,
+        **details_of(draft),  # the report's details, whole (storage/report.py)
         reporter_id=draft.user_id,
         reporter_name=draft.user_name,
         reporter_username=draft.username,
