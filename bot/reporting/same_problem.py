@@ -207,13 +207,7 @@ class SameProblemStep(LocationStep):
                 )
             ),
         )
-        chat = self.directory.lead_chat(squad)
-        if chat == squad.dispatch_chat_id:
-            await desk.tell_squad(conn, ticket, body)
-        else:
-            await self.outbox.put(
-                conn, notices.text(chat, body, "lead_notice", ticket_id=ticket_id)
-            )
+        await desk.tell_leads(conn, ticket, body)
 
     async def _joined_receipt(self, conn: Connection, draft: Draft, number: str) -> None:
         body = t(draft.user_locale, "same.joined", number=number)

@@ -89,13 +89,7 @@ class Rechecks(RecheckCard):
                 duration=cards.duration_text(waited, locale),
                 leads=Raw(leads),
             )
-            chat = self.directory.lead_chat(squad)
-            if chat == squad.dispatch_chat_id:
-                await self.tell_squad(conn, ticket, body)
-            else:
-                await self.outbox.put(
-                    conn, notices.text(chat, body, "lead_notice", ticket_id=ticket_id)
-                )
+            await self.tell_leads(conn, ticket, body)
             await ticket_rows.add_event(
                 conn, ticket_id, "recheck_late", now, None, waited_minutes=waited
             )

@@ -80,6 +80,18 @@ class Desk:
         """A new message in the squad chat, replying to the card (it notifies, an edit not)."""
         await self.outbox.put(conn, self.squad_notice(ticket, body))
 
+    async def tell_leads(self, conn: Connection, ticket: Ticket, body: str) -> None:
+        """A notice for the ticket's squad's leads: in their lead chat, or as a squad notice
+        when the squad chat is their chat too."""
+        squad = self.directory.squads[ticket.squad_id]
+        chat = self.directory.lead_chat(squad)
+        if chat == squad.dispatch_chat_id:
+            await self.tell_squad(conn, ticket, body)
+        else:
+            await self.outbox.put(
+                conn, notices.text(chat, body, "lead_notice", ticket_id=ticket.id)
+            )
+
     def squad_notice(self, ticket: Ticket, body: str) -> Notice:
         return notices.text(
             self.squad_chat(ticket),
