@@ -37,11 +37,13 @@ def plain(url: str) -> str:
     return f"postgresql://{rest}" if scheme.startswith("postgres") else url
 
 
-def _with_database(url: str, name: str) -> str:
+def with_database(url: str, name: str) -> str:
+    """The URL of database ``name`` on the server at ``url`` (asyncpg's form)."""
     return f"{plain(url).rpartition('/')[0]}/{name}"
 
 
-async def _admin(url: str, sql: str) -> None:
+async def admin(url: str, sql: str) -> None:
+    """Run one statement (CREATE or DROP DATABASE) on the server at ``url``."""
     connection = await asyncpg.connect(plain(url))
     try:
         await connection.execute(sql)
@@ -49,17 +51,27 @@ async def _admin(url: str, sql: str) -> None:
         await connection.close()
 
 
+async def create_scratch(url: str, prefix: str = "griddesk_bench") -> str:
+    """A new, migrated database on the server at ``url``; its URL."""
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    await admin(url, f'CREATE DATABASE "{name}"')
+    scratch = with_database(url, name)
+    await migrate_server(scratch)
+    return scratch
+
+
+async def drop_scratch(url: str, scratch: str) -> None:
+    await admin(url, f'DROP DATABASE IF EXISTS "{scratch.rpartition("/")[2]}" WITH (FORCE)')
+
+
 @contextmanager
 def scratch_database(url: str) -> Iterator[str]:
     """A new, migrated database on the server at ``url``; its URL. Dropped afterwards."""
-    name = f"griddesk_bench_{uuid.uuid4().hex[:10]}"
-    asyncio.run(_admin(url, f'CREATE DATABASE "{name}"'))
-    scratch = _with_database(url, name)
+    scratch = asyncio.run(create_scratch(url))
     try:
-        asyncio.run(migrate_server(scratch))
         yield scratch
     finally:
-        asyncio.run(_admin(url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        asyncio.run(drop_scratch(url, scratch))
 
 
 async def copy_in(url: str, batches: Iterable[Rows]) -> None:

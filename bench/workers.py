@@ -36,7 +36,6 @@ import sqlite3
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -46,11 +45,12 @@ import asyncpg
 import yaml
 from aiohttp import web
 
+from bench import backends
 from bench.crash import report_until_receipt
 from bench.intake import FIRST_OWNER, GROUP, SQUAD_CHATS, TIMEOUT, TOKEN, TimedWorld, district_world
 from bench.intake import _config as bench_config
 from standin import Fault, StandinServer
-from storage.database import migrate, migrate_server
+from storage.database import migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "bench-webhook-secret"
@@ -283,36 +283,12 @@ async def _killer(workers: Workers, kills: int, rng: random.Random) -> None:
         await workers.start(number)
 
 
-def _plain(url: str) -> str:
-    return "postgresql://" + url.partition("://")[2]
-
-
-async def _fresh_database(server: str) -> str:
-    """A new, empty database on ``server``; its URL."""
-    name = f"griddesk_workers_{uuid.uuid4().hex[:10]}"
-    admin = await asyncpg.connect(_plain(server))
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    base = _plain(server).rpartition("/")[0]
-    return f"{base}/{name}"
-
-
-async def _drop_database(url: str, server: str) -> None:
-    admin = await asyncpg.connect(_plain(server))
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{url.rpartition("/")[2]}" WITH (FORCE)')
-    finally:
-        await admin.close()
-
-
 async def _rows(database: str, sql: str) -> list[tuple[Any, ...]]:
     """A query's rows, from a PostgreSQL URL or a SQLite file's path."""
     if not database.startswith("postgres"):
         with sqlite3.connect(database) as conn:
             return list(conn.execute(sql))
-    conn = await asyncpg.connect(_plain(database))
+    conn = await asyncpg.connect(backends.plain(database))
     try:
         return [tuple(row) for row in await conn.fetch(sql)]
     finally:
@@ -424,8 +400,7 @@ async def run(
             database = str(Path(tmp) / "district.db")
             migrate(database)
         else:
-            database = await _fresh_database(server)
-            await migrate_server(database)
+            database = await backends.create_scratch(server, "griddesk_workers")
         try:
             async with StandinServer(world, TOKEN) as standin:
                 pool = Workers(tmp, standin.base_url, database, workers)
@@ -469,7 +444,7 @@ async def run(
                 return result
         finally:
             if server is not None:
-                await _drop_database(database, server)
+                await backends.drop_scratch(server, database)
 
 
 async def throughput(server: str, owners: int, reports: int) -> list[dict[str, Any]]:

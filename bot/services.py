@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from bot.core import notices
@@ -63,7 +63,7 @@ class Services:
     merger: Merger
     rechecks: Rechecks
     # This process's name in the leases table (several workers share a PostgreSQL database).
-    worker: str = field(default_factory=worker_name)
+    worker: str
 
     @classmethod
     def create(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, or_
 
 from storage.database import Connection, insert_for
 from storage.schema import leases
@@ -25,11 +25,3 @@ async def take(conn: Connection, name: str, holder: str, now: datetime, ttl: tim
 
 async def release(conn: Connection, name: str, holder: str) -> None:
     await conn.execute(delete(leases).where(leases.c.name == name, leases.c.holder == holder))
-
-
-async def held(conn: Connection, now: datetime) -> dict[str, str]:
-    """The leases in force: name -> holder."""
-    rows = await conn.execute(
-        select(leases.c.name, leases.c.holder).where(leases.c.expires_at >= now)
-    )
-    return {name: holder for name, holder in rows}

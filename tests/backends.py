@@ -16,6 +16,7 @@ from pathlib import Path
 
 import asyncpg
 
+from bench.backends import admin, plain, with_database
 from bot.core.config import Database as DatabaseSettings
 from storage.database import migrate_server
 from storage.schema import metadata
@@ -31,28 +32,13 @@ def server() -> str | None:
     return value or None
 
 
-def _plain(url: str) -> str:
-    """asyncpg's own form of the URL (no ``+asyncpg`` driver name)."""
-    scheme, _, rest = url.partition("://")
-    return f"postgresql://{rest}" if scheme.startswith("postgres") else url
-
-
-def _with_database(url: str, name: str) -> str:
-    base, _, _ = _plain(url).rpartition("/")
-    return f"{base}/{name}"
-
-
 async def _admin(sql: str) -> None:
     url = server()
     assert url is not None
-    connection = await asyncpg.connect(_plain(url))
-    try:
-        await connection.execute(sql)
-    finally:
-        await connection.close()
+    await admin(url, sql)
 
 
-class Template:
+class ProcessDatabase:
     """One PostgreSQL database per test process, migrated once; each test starts it empty.
 
     Emptying every table (TRUNCATE ... RESTART IDENTITY, so ticket numbers start at #1001
@@ -67,7 +53,7 @@ class Template:
     def url(self) -> str:
         url = server()
         assert url is not None
-        return _with_database(url, self.name)
+        return with_database(url, self.name)
 
     async def _prepare(self) -> None:
         await _admin(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
@@ -77,7 +63,7 @@ class Template:
 
     async def _empty(self) -> None:
         tables = ", ".join(f'"{table.name}"' for table in metadata.sorted_tables)
-        connection = await asyncpg.connect(_plain(self.url()))
+        connection = await asyncpg.connect(plain(self.url()))
         try:
             await connection.execute("SET lock_timeout = '10s'")
             await connection.execute(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
@@ -106,7 +92,7 @@ def target(database: DatabaseSettings) -> str:
 
 
 async def _server_rows(url: str, sql: str) -> list[tuple[object, ...]]:
-    connection = await asyncpg.connect(_plain(url))
+    connection = await asyncpg.connect(plain(url))
     try:
         return [tuple(row) for row in await connection.fetch(sql)]
     finally:
@@ -122,7 +108,7 @@ async def rows(database: DatabaseSettings, sql: str) -> list[tuple[object, ...]]
 
 
 async def _reachable(url: str) -> None:
-    connection = await asyncpg.connect(_plain(url), timeout=10)
+    connection = await asyncpg.connect(plain(url), timeout=10)
     try:
         await connection.execute("SELECT 1")
     finally:

@@ -55,9 +55,9 @@ def fresh_database(schema: Path, directory: Path) -> DatabaseSettings:
     return DatabaseSettings(path=str(path))
 
 
-@pytest.fixture(scope="session", name="postgres_template")
-def fixture_postgres_template() -> Iterator[backends.Template]:
-    template = backends.Template()
+@pytest.fixture(scope="session", name="postgres_database")
+def fixture_postgres_database() -> Iterator[backends.ProcessDatabase]:
+    template = backends.ProcessDatabase()
     yield template
     template.close()
 
@@ -67,7 +67,7 @@ def fixture_database(
     request: pytest.FixtureRequest,
     schema: Path,
     tmp_path: Path,
-    postgres_template: backends.Template,
+    postgres_database: backends.ProcessDatabase,
 ) -> Iterator[DatabaseSettings]:
     """Where a test's records live: a SQLite file, then (with GRIDDESK_TEST_POSTGRES set) a
     PostgreSQL database of its own."""
@@ -76,7 +76,7 @@ def fixture_database(
         return
     if backends.server() is None:
         pytest.skip(f"PostgreSQL runs need {backends.ENV}")
-    yield DatabaseSettings(url=postgres_template.fresh())
+    yield DatabaseSettings(url=postgres_database.fresh())
 
 
 @pytest.fixture(name="settings")

@@ -35,11 +35,11 @@ def fixture_database(tmp_path: Path) -> DatabaseSettings:
 
 
 @pytest.fixture(name="target")
-def fixture_target(postgres_template: backends.Template) -> Iterator[str]:
+def fixture_target(postgres_database: backends.ProcessDatabase) -> Iterator[str]:
     """An empty, migrated PostgreSQL database, as the city's IT department hands it over."""
     if backends.server() is None:
         pytest.skip(f"copy-db tests need {backends.ENV}")
-    yield postgres_template.fresh()
+    yield postgres_database.fresh()
 
 
 async def copy_db(config: Path, url: str) -> int:

@@ -9,13 +9,13 @@ must agree (NTP) to well within a lease.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
 
 from bot.core.clock import Clock
+from bot.delivery.tasks import cancel_all
 from storage import leases as rows
 from storage.database import Database
 
@@ -51,9 +51,7 @@ class Leases:
         try:
             yield True
         finally:
-            renewing.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await renewing
+            await cancel_all([renewing])
             await self.release(name)
 
     async def _renew(self, name: str) -> None:

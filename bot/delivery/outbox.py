@@ -22,6 +22,7 @@ from bot.core.config import Outbox as OutboxSettings
 from bot.core.notices import Notice
 from bot.delivery.leasing import Leases
 from bot.delivery.pacing import Pacer, Priority, budget_of, priority_of
+from bot.delivery.tasks import cancel_all
 from storage import outbox as rows
 from storage.database import Database
 from storage.outbox import OutboxItem as OutboxItem  # handlers name it through the domain
@@ -182,12 +183,7 @@ class Outbox:
             self._task = asyncio.create_task(self._run(), name="griddesk-outbox")
 
     async def stop(self) -> None:
-        tasks = [*self._lanes.values(), *([self._task] if self._task else [])]
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_all([*self._lanes.values(), *([self._task] if self._task else [])])
         self._task = None
         self._lanes.clear()
 

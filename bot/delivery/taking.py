@@ -15,7 +15,6 @@ waiting chats every ``poll`` (an update kept just as another worker let its leas
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 import socket
@@ -25,6 +24,7 @@ from datetime import timedelta
 
 from bot.core.clock import Clock
 from bot.delivery.leasing import LEASE, Leases
+from bot.delivery.tasks import cancel_all
 from storage import inbox as rows
 from storage.database import Database
 from storage.inbox import KeptUpdate as KeptUpdate  # handlers name it through the domain
@@ -104,12 +104,7 @@ class Taker:
             self._task = asyncio.create_task(self._run(), name="griddesk-taker")
 
     async def stop(self) -> None:
-        tasks = [*self._chats.values(), *([self._task] if self._task else [])]
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_all([*self._chats.values(), *([self._task] if self._task else [])])
         self._task = None
         self._chats.clear()
 
